@@ -65,3 +65,11 @@ describe("cogcore ask without a model", () => {
     expect(result.stderr).toMatch(/no model is installed yet/);
   });
 });
+
+describe("cogcore bench", () => {
+  it("names the available benchmarks when asked for an unknown one", () => {
+    const result = runCogcore(["bench", "no-such-bench"]);
+    expect(result.status).toBe(66);
+    expect(result.stderr).toMatch(/no benchmark named 'no-such-bench' \(expected one of: /);
+  });
+});

@@ -6,11 +6,12 @@ import yargs, { type CommandModule } from "yargs";
 import { type CogcoreError, toCogcoreError, UsageError } from "../errors.ts";
 import { isVerbose, log, setLogLevel } from "../log.ts";
 import { askCommand } from "./ask.ts";
+import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
 import { printJson } from "./output.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
-export const COMMANDS: CommandModule<any, any>[] = [askCommand, configCommand];
+export const COMMANDS: CommandModule<any, any>[] = [askCommand, benchCommand, configCommand];
 
 export async function runCli(args: string[]): Promise<number> {
   const wantsJson = args.includes("--json");
