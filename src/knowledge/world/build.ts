@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { ensureDir } from "../../paths.ts";
 import { createProgress } from "../../progress.ts";
+import { openKnowledgeDatabase } from "../sqlite-schema.ts";
 import { SqliteKnowledgeStore } from "../sqlite-store.ts";
 import type { Passage } from "../types.ts";
 import { recordPassage } from "./passages.ts";
@@ -110,7 +111,19 @@ export function removeDatabase(path: string): void {
   }
 }
 
-/** Whether `path` holds a complete world KB of the current format. */
+/** Whether `path` holds a complete world KB of the current format (all three packages, this format). */
 export function isWorldBuildCurrent(path: string): boolean {
-  return existsSync(path);
+  if (!existsSync(path)) return false;
+  try {
+    const db = openKnowledgeDatabase(path, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT hash FROM documents").all() as { hash: string }[];
+      const marker = `/format ${WORLD_FORMAT_VERSION}/`;
+      return rows.length === 3 && rows.every((row) => row.hash.includes(marker));
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
 }
