@@ -31,7 +31,7 @@ const isStream = (name: string) =>
   /event-stream/.test(loadExchange(name).response.headers["content-type"] ?? "");
 
 describe("transcripts match the published API shapes", () => {
-  for (const name of OPENAI_STYLE.flatMap(exchangesIn)) {
+  for (const name of [...OPENAI_STYLE, "agent"].flatMap(exchangesIn)) {
     it(name, () => {
       const { request, response } = loadExchange(name);
       expect(request.path).toBe("/v1/chat/completions");
