@@ -228,12 +228,16 @@ async function runStep(
 
 type FinishPart = Extract<StreamPart, { type: "finish" }>;
 
-/** Passes stream parts to the trace and returns the finish part. */
+/**
+ * Passes stream parts to the trace and returns the finish part. The stream is read to its end, not
+ * left at the finish part, so that an HTTP provider's response completes and its connection is reused.
+ */
 async function relayStream(
   stream: AsyncIterable<StreamPart>,
   state: RunState,
   step: number,
 ): Promise<FinishPart> {
+  let finish: FinishPart | undefined;
   for await (const part of stream) {
     if (part.type === "reasoning-delta")
       state.trace.emit({ type: "reasoning-delta", step, delta: part.delta });
@@ -246,8 +250,9 @@ async function relayStream(
         toolName: part.toolName,
         input: part.input,
       });
-    else return part;
+    else finish = part;
   }
+  if (finish) return finish;
   throw new InvalidResponseError(`the ${state.options.model.provider} stream ended without a finish part`, {
     expected: "a stream closed by a finish part",
   });

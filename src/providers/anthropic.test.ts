@@ -29,7 +29,7 @@ afterAll(() => server.close());
 function model() {
   const waits: number[] = [];
   const created = createAnthropicModel({
-    modelId: "claude-sonnet-4-5",
+    modelId: "claude-sonnet-4-6",
     baseURL: server.url,
     retry: { sleep: async (milliseconds) => void waits.push(milliseconds) },
   });

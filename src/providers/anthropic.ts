@@ -27,7 +27,7 @@ import {
 } from "./spec.ts";
 
 export interface AnthropicProviderOptions {
-  /** Model id (e.g. "claude-sonnet-4-5"). */
+  /** Model id (e.g. "claude-sonnet-4-6"). */
   modelId: string;
   /** Endpoint base URL (without /v1). Default: https://api.anthropic.com. */
   baseURL?: string;

@@ -81,7 +81,7 @@ function requireModelId(name: string, entry: ModelConfig): string {
   throw new ConfigError(
     `models.${name}: a ${entry.provider} model needs "model", the id the endpoint knows`,
     {
-      expected: entry.provider === "openai" ? '"model": "qwen3:4b"' : '"model": "claude-sonnet-4-5"',
+      expected: entry.provider === "openai" ? '"model": "qwen3:4b"' : '"model": "claude-sonnet-4-6"',
     },
   );
 }

@@ -4,12 +4,12 @@ import { createAnthropicModel } from "../anthropic.ts";
 import { runConformanceSuite } from "./cases.ts";
 import { createReplaySubject } from "./replay-subject.ts";
 
-runConformanceSuite(() =>
+runConformanceSuite("anthropic", () =>
   createReplaySubject({
     name: "anthropic",
     folder: "anthropic",
     createModel: (server) =>
-      createAnthropicModel({ modelId: "claude-sonnet-4-5", baseURL: server.url, apiKey: "sk-ant-test" }),
+      createAnthropicModel({ modelId: "claude-sonnet-4-6", baseURL: server.url, apiKey: "sk-ant-test" }),
     budgetTokens: 1024,
     budgetMaxOutputTokens: 2048,
     checkBudgetRequest: (body, budgetTokens) =>

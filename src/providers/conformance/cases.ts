@@ -126,7 +126,11 @@ function toolCallsOf(parts: StreamPart[]) {
   );
 }
 
-export function runConformanceSuite(createSubject: () => Promise<ConformanceSubject>): void {
+/** Registers the cases under "conformance: <provider>" (the name printed by the test reporter). */
+export function runConformanceSuite(
+  provider: string,
+  createSubject: () => Promise<ConformanceSubject>,
+): void {
   let subject: ConformanceSubject;
   const callFor = (call: CallOptions): CallOptions => ({ ...subject.callDefaults, ...call });
   const run = (testCase: ConformanceCase, body: () => Promise<void>) =>
@@ -136,7 +140,7 @@ export function runConformanceSuite(createSubject: () => Promise<ConformanceSubj
       subject.verify?.(testCase);
     });
 
-  describe("provider conformance", () => {
+  describe(`conformance: ${provider}`, () => {
     beforeAll(async () => {
       subject = await createSubject();
       process.stderr.write(`conformance: ${subject.name}\n`);

@@ -28,7 +28,7 @@ function answer(call: CallOptions): MockResponse {
   return { text: "The capital of France is Paris.", partDelayMs: 1 };
 }
 
-runConformanceSuite(async () => ({
+runConformanceSuite("mock", async () => ({
   name: "mock",
   model: createMockModel({ responses: Array.from({ length: 20 }, () => answer) }),
   budgetTokens: 64,

@@ -4,7 +4,7 @@ import { createOpenAIModel } from "../openai.ts";
 import { runConformanceSuite } from "./cases.ts";
 import { createReplaySubject } from "./replay-subject.ts";
 
-runConformanceSuite(() =>
+runConformanceSuite("openai", () =>
   createReplaySubject({
     name: "openai",
     folder: "openai",
