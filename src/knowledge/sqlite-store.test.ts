@@ -124,7 +124,8 @@ describe("SqliteKnowledgeStore", () => {
     const ranked = await store.search("greece population", { filter: { kind: "city", capital: false } });
     expect(ranked.map((hit) => hit.id)).toEqual(["a", "c"]);
     expect(await ids("lyon", { source: "docs/**" })).toEqual(["e"]);
-    expect(await ids("greece lyon", { source: "*.md" })).toEqual(["d"]);
+    expect(await ids("greece lyon", { source: "*.md" })).toEqual(["d", "e"]);
+    expect(await ids("greece lyon", { source: "docs/*.md" })).toEqual(["d"]);
     await expect(store.search("x", { filter: { "bad field": 1 } })).rejects.toThrow(InvalidInputError);
     await expect(store.search("x", { k: 0 })).rejects.toThrow(InvalidInputError);
     await store.close();
