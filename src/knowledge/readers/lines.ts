@@ -78,7 +78,7 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
         pendingBytes += chunk.length - start;
       }
       offset += chunk.length;
-      if (pendingBytes > maxLineBytes) yield* splitLongLine();
+      while (pendingBytes > maxLineBytes) yield* splitLongLine();
     }
   } catch (cause) {
     if (cause instanceof InvalidInputError) throw cause;
