@@ -77,3 +77,11 @@ export function matchesFilter(
   }
   return true;
 }
+
+/** The number of hits asked for: a whole number from 1 (default 10). */
+export function checkK(k: number | undefined): number {
+  if (k === undefined) return 10;
+  if (!Number.isInteger(k) || k < 1)
+    throw new InvalidInputError(`k is ${k}`, { expected: "a whole number of hits, 1 or more" });
+  return k;
+}

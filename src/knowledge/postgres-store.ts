@@ -6,7 +6,7 @@
  */
 import pg from "pg";
 import { CogcoreError, type CogcoreErrorOptions } from "../errors.ts";
-import { type Filter, globToRegExp, validateFilter } from "./filter.ts";
+import { checkK, type Filter, globToRegExp, validateFilter } from "./filter.ts";
 import {
   BM25_B,
   BM25_K1,
@@ -93,7 +93,7 @@ export class PostgresKnowledgeStore implements WritableKnowledgeStore {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<Hit[]> {
-    const k = options.k ?? 10;
+    const k = checkK(options.k);
     const filter = validateFilter(options.filter);
     const terms = queryTerms(query);
     if (terms.length === 0) return [];

@@ -5,8 +5,9 @@
  */
 import type Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
+import { CorruptFileError } from "../errors.ts";
 import type { Embedder } from "./embeddings.ts";
-import { type Filter, matchesFilter, validateFilter } from "./filter.ts";
+import { checkK, type Filter, matchesFilter, validateFilter } from "./filter.ts";
 import {
   type CollectionStatistics,
   MAX_UNION_POSTINGS,
@@ -79,7 +80,28 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<Hit[]> {
-    const k = options.k ?? 10;
+    return this.guard(() => this.searchUnguarded(query, options));
+  }
+
+  /** Turns SQLite's corruption errors, which can surface at any read, into CorruptFileError. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (cause) {
+      const code = (cause as { code?: string }).code ?? "";
+      if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
+        throw new CorruptFileError("is corrupt", {
+          path: this.path,
+          cause,
+          expected: "an intact knowledge base; rebuild or re-ingest it",
+        });
+      }
+      throw cause;
+    }
+  }
+
+  private async searchUnguarded(query: string, options: SearchOptions): Promise<Hit[]> {
+    const k = checkK(options.k);
     const filter = validateFilter(options.filter);
     const terms = queryTerms(query);
     const lexical =
@@ -197,6 +219,10 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
   }
 
   async get(id: string): Promise<Passage | undefined> {
+    return this.guard(async () => this.getUnguarded(id));
+  }
+
+  private getUnguarded(id: string): Passage | undefined {
     const row = this.statement("SELECT rowid, * FROM passages WHERE id = ?").get(id) as
       | PassageRow
       | undefined;
