@@ -32,39 +32,34 @@ export interface GgufWriteInput {
   checksum?: boolean;
 }
 
+const SCALAR_WRITERS: Record<GgufScalarType, (writer: ByteWriter, value: unknown) => void> = {
+  uint8: (writer, value) => writer.u8(value as number),
+  int8: (writer, value) => writer.i8(value as number),
+  uint16: (writer, value) => writer.u16(value as number),
+  int16: (writer, value) => writer.i16(value as number),
+  uint32: (writer, value) => writer.u32(value as number),
+  int32: (writer, value) => writer.i32(value as number),
+  float32: (writer, value) => writer.f32(value as number),
+  float64: (writer, value) => writer.f64(value as number),
+  uint64: (writer, value) => writer.u64(value as bigint),
+  int64: (writer, value) => writer.i64(value as bigint),
+  bool: (writer, value) => writer.u8(value ? 1 : 0),
+  string: (writer, value) => {
+    writer.u64(Buffer.byteLength(value as string, "utf8"));
+    writer.text(value as string);
+  },
+};
+
 function writeScalar(writer: ByteWriter, type: GgufScalarType, value: unknown): void {
-  switch (type) {
-    case "uint8":
-      return writer.u8(value as number);
-    case "int8":
-      return writer.i8(value as number);
-    case "uint16":
-      return writer.u16(value as number);
-    case "int16":
-      return writer.i16(value as number);
-    case "uint32":
-      return writer.u32(value as number);
-    case "int32":
-      return writer.i32(value as number);
-    case "float32":
-      return writer.f32(value as number);
-    case "float64":
-      return writer.f64(value as number);
-    case "uint64":
-      return writer.u64(value as bigint);
-    case "int64":
-      return writer.i64(value as bigint);
-    case "bool":
-      return writer.u8(value ? 1 : 0);
-    case "string":
-      writer.u64(Buffer.byteLength(value as string, "utf8"));
-      writer.text(value as string);
-  }
+  SCALAR_WRITERS[type](writer, value);
 }
 
 function writeValue(writer: ByteWriter, value: GgufValue): void {
   writer.u32(GGUF_VALUE_TYPES.indexOf(value.type));
-  if (value.type !== "array") return writeScalar(writer, value.type, value.value);
+  if (value.type !== "array") {
+    writeScalar(writer, value.type, value.value);
+    return;
+  }
   writer.u32(GGUF_VALUE_TYPES.indexOf(value.itemType));
   writer.u64(value.value.length);
   for (const item of value.value) writeScalar(writer, value.itemType, item);
