@@ -224,7 +224,7 @@ function tokenizerFromMetadata(meta: MetadataReader): { tokenizer: Tokenizer; vo
     });
   } catch (error) {
     if (error instanceof CorruptFileError) throw error;
-    throw meta.error(`tokenizer: ${(error as Error).message}`, "a consistent gpt2 tokenizer");
+    throw meta.error(`tokenizer: ${(error as Error).message}`);
   }
   for (let id = specialEnd; id < tokens.length; id++) {
     const expected = id < used ? TOKEN_TYPE_NORMAL : TOKEN_TYPE_UNUSED;

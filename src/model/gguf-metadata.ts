@@ -8,7 +8,7 @@ export class MetadataReader {
     private readonly path?: string,
   ) {}
 
-  error(problem: string, expected: string): CorruptFileError {
+  error(problem: string, expected?: string): CorruptFileError {
     return new CorruptFileError(problem, { path: this.path, expected });
   }
 

@@ -182,7 +182,7 @@ function readAlignment(reader: ByteReader, metadata: Map<string, GgufValue>): nu
   const alignment = value.type === "uint32" ? value.value : 0;
   if (!(alignment > 0 && (alignment & (alignment - 1)) === 0)) {
     throw reader.error(
-      `general.alignment is ${JSON.stringify(value.value)} (${value.type})`,
+      `general.alignment is ${String(value.value).slice(0, 40)} (${value.type})`,
       "a uint32 power of two",
     );
   }
@@ -211,7 +211,7 @@ export function parseGguf(bytes: Uint8Array, path?: string): GgufFile {
   const names = new Set<string>();
   const infos: TensorInfo[] = [];
   for (let index = 0; index < tensorCount; index++) infos.push(readTensorInfo(reader, index, names));
-  const dataStart = alignTo(reader.position, alignment);
+  const dataStart = tensorCount > 0 ? alignTo(reader.position, alignment) : reader.position;
   reader.need(dataStart - reader.position, "padding before tensor data");
   let expectedOffset = 0;
   const tensors: GgufTensor[] = infos.map((info) => {
@@ -226,6 +226,8 @@ export function parseGguf(bytes: Uint8Array, path?: string): GgufFile {
     expectedOffset = alignTo(info.offset + data.length * bytesPerElement(info.type), alignment);
     return { name: info.name, shape: info.shape, type: info.type, data };
   });
+  reader.position = dataStart;
+  reader.need(expectedOffset, "padding after the last tensor");
   const checksum = metadata.get(CHECKSUM_KEY);
   if (checksum) {
     if (checksum.type !== "string") throw reader.error(`${CHECKSUM_KEY} is a ${checksum.type}`, "a string");

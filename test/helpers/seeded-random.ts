@@ -16,3 +16,12 @@ export function randomText(next: () => number, alphabet: readonly string[], leng
   for (let index = 0; index < length; index++) text += alphabet[Math.floor(next() * alphabet.length)];
   return text;
 }
+
+/** Index of the first element where two float arrays differ (bitwise, NaN-safe), -1 if identical. */
+export function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Math.min(actual.length, expected.length);
+  for (let index = 0; index < actual.length; index++) {
+    if (!Object.is(actual[index], expected[index])) return index;
+  }
+  return -1;
+}
