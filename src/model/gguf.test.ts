@@ -123,110 +123,71 @@ describe("GGUF writer and reader", () => {
   });
 });
 
-/** A hand-built GGUF header: `build` writes the parts after magic and version. */
-function rawGguf(build: (writer: ByteWriter) => void, version = 3): Uint8Array {
+type Step = (writer: ByteWriter) => void;
+
+/** A hand-built GGUF file: magic, version, then the steps (counts, metadata, tensor infos, data). */
+function rawGguf(steps: Step[], version = 3): Uint8Array {
   const writer = new ByteWriter();
   writer.u32(0x46554747);
   writer.u32(version);
-  build(writer);
+  for (const step of steps) step(writer);
   return writer.result().slice();
 }
 
-function string(writer: ByteWriter, text: string): void {
+const u8: (value: number) => Step = (value) => (writer) => writer.u8(value);
+const u32: (value: number) => Step = (value) => (writer) => writer.u32(value);
+const u64: (value: number | bigint) => Step = (value) => (writer) => writer.u64(value);
+const zeros: (count: number) => Step = (count) => (writer) => writer.zeros(count);
+const str: (text: string) => Step = (text) => (writer) => {
   writer.u64(Buffer.byteLength(text));
   writer.text(text);
+};
+
+/** Counts (1 tensor, 0 metadata) and one tensor "t" (F32 unless `type`), data 32-byte aligned. */
+function oneTensor(options: { ne?: number[]; type?: number; offset?: number } = {}): Step[] {
+  const ne = options.ne ?? [4];
+  return [
+    u64(1),
+    u64(0),
+    str("t"),
+    u32(ne.length),
+    ...ne.map((size) => u64(size)),
+    u32(options.type ?? 0),
+    u64(options.offset ?? 0),
+    (writer) => writer.zeros(((32 - (writer.length % 32)) % 32) + 32),
+  ];
 }
 
-/** One tensor "t" (F32 unless `type`, shape ne), data section after 32-byte alignment. */
-function oneTensor(
-  writer: ByteWriter,
-  options: { ne?: number[]; type?: number; offset?: number; dims?: number } = {},
-): void {
-  const ne = options.ne ?? [4];
-  string(writer, "t");
-  writer.u32(options.dims ?? ne.length);
-  for (const size of ne) writer.u64(size);
-  writer.u32(options.type ?? 0);
-  writer.u64(options.offset ?? 0);
-  writer.zeros(((32 - (writer.length % 32)) % 32) + 32);
-}
+/** Counts (0 tensors, n metadata) then the metadata steps. */
+const meta = (count: number | bigint, ...steps: Step[]): Step[] => [u64(0), u64(count), ...steps];
 
 describe("GGUF reader on hand-made malformed files", () => {
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ["bad magic", Uint8Array.from(Buffer.from("GGML\u0003\u0000\u0000\u0000")), /bad magic/],
-    ["version 4", rawGguf((w) => w.zeros(16), 4), /version 4/],
-    ["absurd tensor count", rawGguf((w) => (w.u64(2n ** 62n), w.u64(0))), /tensor count/],
-    ["absurd metadata count", rawGguf((w) => (w.u64(0), w.u64(2n ** 40n))), /metadata count/],
-    ["absurd key length", rawGguf((w) => (w.u64(0), w.u64(1), w.u64(2n ** 60n))), /length of metadata key 0/],
-    ["value type 13", rawGguf((w) => (w.u64(0), w.u64(1), string(w, "k"), w.u32(13))), /value type 13/],
-    [
-      "nested array",
-      rawGguf((w) => (w.u64(0), w.u64(1), string(w, "k"), w.u32(9), w.u32(9), w.u64(1))),
-      /array of arrays/,
-    ],
-    [
-      "absurd array length",
-      rawGguf((w) => (w.u64(0), w.u64(1), string(w, "k"), w.u32(9), w.u32(4), w.u64(2n ** 50n))),
-      /length of array/,
-    ],
-    ["bool of 2", rawGguf((w) => (w.u64(0), w.u64(1), string(w, "k"), w.u32(7), w.u8(2))), /bool of value 2/],
-    [
-      "invalid UTF-8 key",
-      rawGguf((w) => (w.u64(0), w.u64(1), w.u64(2), w.u8(0xc3), w.u8(0x28), w.u32(4), w.u32(1))),
-      /UTF-8/,
-    ],
-    [
-      "empty key",
-      rawGguf((w) => (w.u64(0), w.u64(1), string(w, ""), w.u32(4), w.u32(1))),
-      /unique non-empty keys/,
-    ],
-    [
-      "duplicate key",
-      rawGguf(
-        (w) => (w.u64(0), w.u64(2), string(w, "k"), w.u32(4), w.u32(1), string(w, "k"), w.u32(4), w.u32(1)),
-      ),
-      /unique/,
-    ],
-    [
-      "alignment 3",
-      rawGguf((w) => (w.u64(0), w.u64(1), string(w, "general.alignment"), w.u32(4), w.u32(3))),
-      /power of two/,
-    ],
-    [
-      "alignment as u64",
-      rawGguf((w) => (w.u64(0), w.u64(1), string(w, "general.alignment"), w.u32(10), w.u64(32))),
-      /power of two/,
-    ],
-    [
-      "5 dimensions",
-      rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { ne: [1, 1, 1, 1, 1] }))),
-      /5 dimensions/,
-    ],
-    ["0 dimensions", rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { ne: [] }))), /0 dimensions/],
-    ["zero-size dimension", rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { ne: [4, 0] }))), /shape/],
-    [
-      "absurd dimension",
-      rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { ne: [2 ** 40] }))),
-      /dimension 0/,
-    ],
-    [
-      "huge element count",
-      rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { ne: [60, 60, 60] }))),
-      /product fits/,
-    ],
-    ["type code 99", rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { type: 99 }))), /type code 99/],
-    [
-      "offset past the data",
-      rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { offset: 32 }))),
-      /data offset 32/,
-    ],
-    ["absurd offset", rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { offset: 2 ** 60 }))), /data offset/],
-    [
-      "data cut short",
-      rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { ne: [9] }))),
-      /truncated: data of tensor 't'/,
-    ],
+    ["version 4", rawGguf([zeros(16)], 4), /version 4/],
+    ["absurd tensor count", rawGguf([u64(2n ** 62n), u64(0)]), /tensor count/],
+    ["absurd metadata count", rawGguf(meta(2n ** 40n)), /metadata count/],
+    ["absurd key length", rawGguf(meta(1, u64(2n ** 60n))), /length of metadata key 0/],
+    ["value type 13", rawGguf(meta(1, str("k"), u32(13))), /value type 13/],
+    ["nested array", rawGguf(meta(1, str("k"), u32(9), u32(9), u64(1))), /array of arrays/],
+    ["absurd array length", rawGguf(meta(1, str("k"), u32(9), u32(4), u64(2n ** 50n))), /length of array/],
+    ["bool of 2", rawGguf(meta(1, str("k"), u32(7), u8(2))), /bool of value 2/],
+    ["invalid UTF-8 key", rawGguf(meta(1, u64(2), u8(0xc3), u8(0x28), u32(4), u32(1))), /UTF-8/],
+    ["empty key", rawGguf(meta(1, str(""), u32(4), u32(1))), /unique non-empty keys/],
+    ["duplicate key", rawGguf(meta(2, str("k"), u32(4), u32(1), str("k"), u32(4), u32(1))), /unique/],
+    ["alignment 3", rawGguf(meta(1, str("general.alignment"), u32(4), u32(3))), /power of two/],
+    ["alignment as u64", rawGguf(meta(1, str("general.alignment"), u32(10), u64(32))), /power of two/],
+    ["5 dimensions", rawGguf(oneTensor({ ne: [1, 1, 1, 1, 1] })), /5 dimensions/],
+    ["0 dimensions", rawGguf(oneTensor({ ne: [] })), /0 dimensions/],
+    ["zero-size dimension", rawGguf(oneTensor({ ne: [4, 0] })), /shape/],
+    ["absurd dimension", rawGguf(oneTensor({ ne: [2 ** 40] })), /dimension 0/],
+    ["huge element count", rawGguf(oneTensor({ ne: [60, 60, 60] })), /product fits/],
+    ["type code 99", rawGguf(oneTensor({ type: 99 })), /type code 99/],
+    ["offset past the data", rawGguf(oneTensor({ offset: 32 })), /data offset 32/],
+    ["absurd offset", rawGguf(oneTensor({ offset: 2 ** 60 })), /data offset/],
+    ["data cut short", rawGguf(oneTensor({ ne: [9] })), /truncated: data of tensor 't'/],
   ];
+
   for (const [name, bytes, message] of cases) {
     it(`rejects ${name} with a CorruptFileError naming the problem`, () => {
       expect(() => parseGguf(bytes)).toThrow(CorruptFileError);
@@ -235,18 +196,15 @@ describe("GGUF reader on hand-made malformed files", () => {
   }
 
   it("rejects quantised tensors with an InvalidInputError naming the type", () => {
-    const bytes = rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w, { type: 2, ne: [32] })));
+    const bytes = rawGguf(oneTensor({ type: 2, ne: [32] }));
     expect(() => parseGguf(bytes)).toThrow(InvalidInputError);
     expect(() => parseGguf(bytes)).toThrow(/Q4_0/);
   });
 
   it("accepts a minimal well-formed file", () => {
-    const file = parseGguf(rawGguf((w) => (w.u64(1), w.u64(0), oneTensor(w))));
+    const file = parseGguf(rawGguf(oneTensor()));
     expect(file.tensors[0]).toMatchObject({ name: "t", shape: [4], type: "F32" });
-    writeFileSync(
-      join(directory, "minimal.gguf"),
-      rawGguf((w) => (w.u64(0), w.u64(0))),
-    );
+    writeFileSync(join(directory, "minimal.gguf"), rawGguf(meta(0)));
     expect(readGguf(join(directory, "minimal.gguf")).tensors).toEqual([]);
   });
 });
