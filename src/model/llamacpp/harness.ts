@@ -25,7 +25,10 @@ export class LlamaCppError extends CogcoreError {
 export interface LlamaCppOptions {
   /** CPU threads llama.cpp evaluates with. Default 2. */
   threads?: number;
-  /** Context size in tokens. Default: the model's context length. */
+  /**
+   * Context size in tokens. Default: the model's context length + 1, so that a sequence filling the model's
+   * whole context never triggers node-llama-cpp's context shift (which would drop the first tokens).
+   */
   contextSize?: number;
   /** Kill the child after this long. Default 120000 ms. */
   timeoutMs?: number;
@@ -44,7 +47,7 @@ export async function runLlamaCpp(
     modelPath,
     tasks,
     threads: options.threads ?? 2,
-    contextSize: options.contextSize ?? config.contextLength,
+    contextSize: options.contextSize ?? config.contextLength + 1,
     vocabSize: config.vocabSize,
   };
   const reply = await runChild(request, options.timeoutMs ?? 120_000);
