@@ -284,14 +284,14 @@ export function cross_entropy(
   }
 }
 
-// AdamW on n parameters with decoupled weight decay: m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
-// p −= lr·(m/bias1 / (sqrt(v/bias2) + eps) + weightDecay·p). bias1 = 1 − β1^t, bias2 = 1 − β2^t.
+// AdamW on parameters [start, end) with decoupled weight decay: m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
+// p −= lr·(m/bias1 / (sqrt(v/bias2) + eps) + weightDecay·p), where bias1 = 1 − β1^t, bias2 = 1 − β2^t and
+// g = grads·gradScale (global-norm clipping).
 export function adamw(
   params: usize,
   grads: usize,
   m: usize,
   v: usize,
-  n: i32,
   lr: f32,
   beta1: f32,
   beta2: f32,
@@ -299,10 +299,12 @@ export function adamw(
   weightDecay: f32,
   bias1: f32,
   bias2: f32,
+  gradScale: f32,
+  start: i32,
+  end: i32,
 ): void {
-  const end = (<usize>n) << 2;
-  for (let p: usize = 0; p < end; p += 4) {
-    const g = load<f32>(grads + p);
+  for (let p: usize = (<usize>start) << 2; p < (<usize>end) << 2; p += 4) {
+    const g = load<f32>(grads + p) * gradScale;
     const mt = beta1 * load<f32>(m + p) + (1 - beta1) * g;
     const vt = beta2 * load<f32>(v + p) + (1 - beta2) * g * g;
     store<f32>(m + p, mt);

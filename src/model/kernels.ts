@@ -46,7 +46,10 @@ export function matmul(
   threadPool().run("matmul_nt", args, 8, 0, d, 4, minParallel);
 }
 
-/** dx (n, k) (+)= dy (n, d) · w (d, k): the input gradient of y = W x. Split over the n rows. */
+/**
+ * dx (n, k) (+)= dy (n, d) · w (d, k): the input gradient of y = W x. Split over the n rows. ldy: row
+ * stride of dy (default d).
+ */
 export function matmulInputGrad(
   dx: number,
   dy: number,
@@ -55,15 +58,27 @@ export function matmulInputGrad(
   d: number,
   k: number,
   accumulate = false,
+  ldy = d,
 ): void {
-  const args = [dx, dy, w, k, d, k, d, 1, k, 0, 0, accumulate ? 1 : 0];
+  const args = [dx, dy, w, k, d, k, ldy, 1, k, 0, 0, accumulate ? 1 : 0];
   const minParallel = 2 * n * d * k < PARALLEL_MIN_FLOPS ? Number.POSITIVE_INFINITY : 8;
   threadPool().run("matmul_nn", args, 9, 0, n, 4, minParallel);
 }
 
-/** dw (d, k) += dy (n, d)ᵀ · x (n, k): the weight gradient of y = W x, accumulated. Split over the d rows. */
-export function matmulWeightGrad(dw: number, dy: number, x: number, n: number, d: number, k: number): void {
-  const args = [dw, dy, x, k, n, k, 1, d, k, 0, 0, 1];
+/**
+ * dw (d, k) += dy (n, d)ᵀ · x (n, k): the weight gradient of y = W x, accumulated. Split over the d rows.
+ * ldy: row stride of dy (default d).
+ */
+export function matmulWeightGrad(
+  dw: number,
+  dy: number,
+  x: number,
+  n: number,
+  d: number,
+  k: number,
+  ldy = d,
+): void {
+  const args = [dw, dy, x, k, n, k, 1, ldy, k, 0, 0, 1];
   const minParallel = 2 * n * d * k < PARALLEL_MIN_FLOPS ? Number.POSITIVE_INFINITY : 8;
   threadPool().run("matmul_nn", args, 9, 0, d, 4, minParallel);
 }

@@ -36,6 +36,7 @@ const kernelNames: KernelName[] = [
   "swiglu_forward",
   "swiglu_backward",
   "cross_entropy",
+  "adamw",
 ];
 
 const workerSource = `
