@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { OPENAI_DIALECTS } from "./providers/budget.ts";
 
 export const PROVIDERS = ["core", "llamacpp", "openai", "anthropic", "mock"] as const;
 
@@ -29,6 +30,35 @@ export const ModelConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
       .optional(),
+    /** Which thinking-budget control an OpenAI-compatible endpoint takes (docs/budget.md). Default: "openai". */
+    dialect: z.enum(OPENAI_DIALECTS).optional(),
+    /** Time limit of one model call, streaming included, in milliseconds. Default: 600000. */
+    timeoutMs: z.number().int().positive().optional(),
+    /** Retries of a call that failed with 429, 5xx or a network error. Default: 2. */
+    maxRetries: z.number().int().min(0).max(10).optional(),
+    /** Most output tokens per model call, thinking included. Default: the provider's (4096 for anthropic). */
+    maxOutputTokens: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** An embedding model for a knowledge base's optional dense vectors (see src/knowledge/embeddings.ts). */
+export const EmbeddingConfigSchema = z
+  .object({
+    /** "openai": any OpenAI-compatible /v1/embeddings server; "llamacpp": a local GGUF embedding model. */
+    provider: z.enum(["openai", "llamacpp"]),
+    /** Model id sent to the server (openai). */
+    model: z.string().min(1).optional(),
+    /** Base URL of the server (openai). Default: the OpenAI API. */
+    baseURL: z.url().optional(),
+    /** Name of the environment variable that holds the API key (openai). */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+      .optional(),
+    /** GGUF file (llamacpp). */
+    path: z.string().min(1).optional(),
+    /** Weight of the vector ranking in reciprocal rank fusion; BM25's is 1. Default 1. */
+    weight: z.number().positive().default(1),
   })
   .strict();
 
@@ -41,6 +71,8 @@ export const KnowledgeBaseConfigSchema = z
     path: z.string().min(1).optional(),
     /** PostgreSQL connection string, for store "postgres". */
     connectionString: z.string().min(1).optional(),
+    /** Embedding model for hybrid (BM25 + vector) search. Default: none, BM25 alone. */
+    embedding: EmbeddingConfigSchema.optional(),
   })
   .strict();
 
@@ -66,6 +98,7 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type KnowledgeBaseConfig = z.infer<typeof KnowledgeBaseConfigSchema>;
+export type EmbeddingConfig = z.infer<typeof EmbeddingConfigSchema>;
 
 /** Environment variables that override fields of the file. */
 export const ENVIRONMENT_OVERRIDES = {

@@ -1,8 +1,19 @@
-/** `cogcore ask QUESTION`: the main job. */
+/** `cogcore ask QUESTION`: the main job — a cited answer, or an abstention that says why. */
 import type { CommandModule } from "yargs";
+import { registryExecutor } from "../agent/registry-executor.ts";
+import { createTraceRenderer } from "../agent/render.ts";
+import { runAgent } from "../agent/run-agent.ts";
+import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
-import { InvalidInputError, ModelNotInstalledError } from "../errors.ts";
+import { InvalidInputError } from "../errors.ts";
+import { openKnowledgeBase } from "../knowledge/open.ts";
+import { resolveModel } from "../providers/registry.ts";
+import { createCalcTool } from "../tools/calc/calc-tool.ts";
+import { createJsTool } from "../tools/js/js-tool.ts";
+import { createPythonTool } from "../tools/python/python-tool.ts";
+import { ToolRegistry } from "../tools/registry.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
+import { printJson, printLine } from "./output.ts";
 
 interface AskArgs extends GlobalOptions {
   question: string;
@@ -27,17 +38,62 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       .option("kb", { type: "string", describe: "Knowledge base name or path (default: world)" })
       .option("json", { type: "boolean", describe: "Print one JSON object" })
       .option("trace", { type: "boolean", describe: "Show every step live on stderr" }),
-  handler: (args) => {
+  handler: async (args) => {
     if (!args.question.trim())
       throw new InvalidInputError("the question is empty", { expected: "a question in quotes" });
-    if (args.budget !== undefined) parseBudget(args.budget);
+    const budget = args.budget !== undefined ? parseBudget(args.budget) : undefined;
     const context = loadContext(args);
-    const model = args.model ?? context.config.defaultModel;
-    throw new ModelNotInstalledError(
-      `no model is installed yet: '${model}' cannot answer until a core model ships in models/core`,
-      {
-        expected: "a trained core model in models/core, or a named model in cogcore.config.json",
-      },
-    );
+    // The model first: a missing model fails at once, before any knowledge base is built.
+    const { entry, model } = resolveModel(args.model ?? context.config.defaultModel, context.config);
+    const knowledge = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
+      config: context.config,
+      paths: context.paths,
+    });
+    // Sandboxes start on first use: a question that needs no code starts none.
+    const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort();
+    process.once("SIGINT", onInterrupt);
+    let result: AgentResult;
+    try {
+      result = await runAgent({
+        model,
+        question: args.question,
+        knowledge,
+        tools: registryExecutor(tools),
+        budget: budget ?? context.config.budget,
+        maxOutputTokens: entry.maxOutputTokens,
+        onEvent: args.trace ? createTraceRenderer() : undefined,
+        abortSignal: controller.signal,
+      });
+    } finally {
+      process.off("SIGINT", onInterrupt);
+      await Promise.all([knowledge.close(), tools.close()]);
+    }
+    if (args.json) printJson(toJson(result));
+    else printAnswer(result);
   },
 };
+
+/** The `--json` object of the contract (docs/agent.md). */
+export function toJson(result: AgentResult) {
+  return {
+    answer: result.answer,
+    abstained: result.abstained,
+    ...(result.abstention ? { abstention: result.abstention } : {}),
+    citations: result.citations.map(({ n, id, source, text }) => ({ id, source, text, n })),
+    model: result.model,
+    usage: result.usage,
+    budget: result.budget,
+    steps: result.steps,
+    ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+    durationMs: Math.round(result.durationMs),
+  };
+}
+
+function printAnswer(result: AgentResult): void {
+  printLine(result.answer);
+  if (result.citations.length === 0) return;
+  printLine();
+  for (const citation of result.citations) printLine(`[${citation.n}] ${citation.source}: ${citation.text}`);
+}

@@ -8,10 +8,20 @@ import { isVerbose, log, setLogLevel } from "../log.ts";
 import { askCommand } from "./ask.ts";
 import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
+import { ingestCommand } from "./ingest.ts";
+import { kbCommand } from "./kb.ts";
 import { printJson } from "./output.ts";
+import { searchCommand } from "./search.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
-export const COMMANDS: CommandModule<any, any>[] = [askCommand, benchCommand, configCommand];
+export const COMMANDS: CommandModule<any, any>[] = [
+  askCommand,
+  benchCommand,
+  configCommand,
+  ingestCommand,
+  kbCommand,
+  searchCommand,
+];
 
 export async function runCli(args: string[]): Promise<number> {
   const wantsJson = args.includes("--json");

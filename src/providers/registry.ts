@@ -1,0 +1,97 @@
+/**
+ * Named models: turns an entry of the config's `models` (or the built-in "core") into a LanguageModel.
+ * API keys come from the environment variable the entry names, never from the file.
+ */
+import type { Config, ModelConfig } from "../config.ts";
+import { ConfigError, ModelNotInstalledError, NotFoundError } from "../errors.ts";
+import { createAnthropicModel } from "./anthropic.ts";
+import { createOpenAIModel } from "./openai.ts";
+import type { LanguageModel } from "./spec.ts";
+
+export interface ResolvedModel {
+  name: string;
+  entry: ModelConfig;
+  model: LanguageModel;
+}
+
+/** The built-in entry used when the config does not define "core". */
+export const BUILT_IN_CORE: ModelConfig = { provider: "core" };
+
+export function resolveModel(
+  name: string,
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedModel {
+  const entry = config.models[name] ?? (name === "core" ? BUILT_IN_CORE : undefined);
+  if (!entry) {
+    const known = ["core", ...Object.keys(config.models).filter((known) => known !== "core")];
+    throw new NotFoundError(`no model named '${name}'`, {
+      expected: `one of: ${known.join(", ")} (add models in cogcore.config.json, see docs/configuration.md)`,
+    });
+  }
+  return { name, entry, model: createModel(name, entry, env) };
+}
+
+function createModel(name: string, entry: ModelConfig, env: NodeJS.ProcessEnv): LanguageModel {
+  const retry = entry.maxRetries === undefined ? undefined : { maxRetries: entry.maxRetries };
+  switch (entry.provider) {
+    case "openai":
+      return createOpenAIModel({
+        modelId: requireModelId(name, entry),
+        baseURL: entry.baseURL,
+        apiKey: readApiKey(name, entry, env),
+        dialect: entry.dialect,
+        timeoutMs: entry.timeoutMs,
+        retry,
+      });
+    case "anthropic":
+      if (entry.dialect)
+        throw new ConfigError(`models.${name}.dialect applies to openai models only`, {
+          expected: "no dialect for an anthropic model",
+        });
+      return createAnthropicModel({
+        modelId: requireModelId(name, entry),
+        baseURL: entry.baseURL,
+        apiKey: readApiKey(name, entry, env),
+        defaultMaxTokens: entry.maxOutputTokens,
+        timeoutMs: entry.timeoutMs,
+        retry,
+      });
+    case "core":
+      throw new ModelNotInstalledError(
+        `no model is installed yet: '${name}' cannot answer until a core model ships in models/core`,
+        { expected: "a trained core model in models/core, or a named model in cogcore.config.json" },
+      );
+    case "llamacpp":
+      throw new ModelNotInstalledError(
+        `'${name}': the llamacpp provider is not available in this build yet`,
+        {
+          expected: "an openai or anthropic model in cogcore.config.json",
+        },
+      );
+    case "mock":
+      throw new ConfigError(`models.${name}: the mock provider serves tests only`, {
+        expected: 'provider "core", "llamacpp", "openai" or "anthropic"',
+      });
+  }
+}
+
+function requireModelId(name: string, entry: ModelConfig): string {
+  if (entry.model) return entry.model;
+  throw new ConfigError(
+    `models.${name}: a ${entry.provider} model needs "model", the id the endpoint knows`,
+    {
+      expected: entry.provider === "openai" ? '"model": "qwen3:4b"' : '"model": "claude-sonnet-4-6"',
+    },
+  );
+}
+
+/** The key from `apiKeyEnv`; a named variable that is unset is an error, no `apiKeyEnv` means no key. */
+function readApiKey(name: string, entry: ModelConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (!entry.apiKeyEnv) return undefined;
+  const key = env[entry.apiKeyEnv];
+  if (key) return key;
+  throw new ConfigError(`models.${name}: the environment variable ${entry.apiKeyEnv} is not set`, {
+    expected: `the API key in $${entry.apiKeyEnv}`,
+  });
+}
