@@ -11,10 +11,8 @@ import {
   BM25_B,
   BM25_K1,
   type CollectionStatistics,
+  gatherCandidates,
   inverseDocumentFrequency,
-  MAX_UNION_POSTINGS,
-  MIN_CANDIDATES,
-  planQuery,
   rankCandidates,
 } from "./ranking.ts";
 import { highlightSnippet } from "./snippet.ts";
@@ -100,22 +98,11 @@ export class PostgresKnowledgeStore implements WritableKnowledgeStore {
     const frequencies = await this.documentFrequencies(terms);
     const statistics = await this.statistics();
     const frequency = (term: string) => frequencies.get(term) ?? 0;
-    const { selective, common } = planQuery(terms, frequency, statistics);
-    if (selective.length === 0 && common.length === 0) return [];
-    const limit = Math.max(MIN_CANDIDATES, 5 * k);
-    const scoring = { frequency, statistics, filter, limit };
-    let rows: PassageRow[];
-    if (selective.length === 0) rows = await this.candidates(common, true, scoring);
-    else {
-      rows = await this.candidates(selective, true, scoring);
-      const union = selective.reduce((sum, term) => sum + frequency(term), 0);
-      if (selective.length > 1 && rows.length < k && (rows.length === 0 || union <= MAX_UNION_POSTINGS)) {
-        const seen = new Set(rows.map((row) => row.rowid));
-        const wider = await this.candidates(selective, false, scoring);
-        rows = rows.concat(wider.filter((row) => !seen.has(row.rowid)));
-      }
-    }
-    const ranked = rankCandidates(rows, [...selective, ...common], frequency, statistics);
+    const scoring = { frequency, statistics, filter };
+    const fetch = (stepTerms: string[], mode: "and" | "or", limit: number) =>
+      this.candidates(stepTerms, mode === "and", { ...scoring, limit });
+    const gathered = await gatherCandidates(terms, frequency, statistics, k, fetch, (row) => row.rowid);
+    const ranked = rankCandidates(gathered.rows, gathered.terms, frequency, statistics);
     return ranked.slice(0, k).map(({ candidate, score }) => {
       const hit: Hit = { ...toPassage(candidate), score };
       if (options.highlight) hit.snippet = highlightSnippet(candidate.text, terms);
