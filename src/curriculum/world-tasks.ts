@@ -1,0 +1,254 @@
+/**
+ * WorldQA questions as tasks over the world KB. One query rule for every fact, so a small model has
+ * little to learn about queries: name the record and its kind.
+ *
+ *   a city       "{city as the question names it} city"    Lyon city · Paris, Texas, United States city
+ *   a country    "{country} country"                        Peru country
+ *   an element   "{element} element", or by its symbol "symbol {S} element"
+ *   a capital    "{capital} {country} city" (the second hop: the capital's name alone is often ambiguous)
+ *
+ * Values are written as the passages write them (plainNumber), so calc gets the digits the model copies.
+ */
+import type { QuestionType, WorldQuestion } from "../eval/worldqa/types.ts";
+import { splitPools } from "../eval/worldqa/pools.ts";
+import { plainNumber } from "../knowledge/world/passages.ts";
+import type {
+  CityRecord,
+  CountryRecord,
+  ElementRecord,
+  WorldRecord,
+  WorldRecords,
+} from "../knowledge/world/records.ts";
+import { InvalidInputError } from "../errors.ts";
+import type { AnswerRule, LookupStep, Task } from "./task.ts";
+
+/** How a question names each city of its split ("Lyon", "Paris, France"). */
+function cityLabels(records: WorldRecords, question: WorldQuestion): Map<string, string> {
+  const pools = splitPools(records, question.split);
+  return new Map(pools.cities.map((entry) => [entry.city.id, entry.label]));
+}
+
+function record<K extends WorldRecord["kind"]>(
+  records: WorldRecords,
+  id: string,
+  kind: K,
+): Extract<WorldRecord, { kind: K }> {
+  const found = records.byId.get(id);
+  if (found?.kind !== kind) {
+    throw new InvalidInputError(`no ${kind} record ${id}`, { expected: `a ${kind} of the world records` });
+  }
+  return found as Extract<WorldRecord, { kind: K }>;
+}
+
+function cityStep(city: CityRecord, label: string, value: string): LookupStep {
+  return { query: `${label} city`, passageId: city.id, value };
+}
+
+function countryStep(country: CountryRecord, value: string): LookupStep {
+  return { query: `${country.name} country`, passageId: country.id, value };
+}
+
+function elementStep(element: ElementRecord, value: string, bySymbol: boolean): LookupStep {
+  const query = bySymbol ? `symbol ${element.symbol} element` : `${element.name} element`;
+  return { query, passageId: element.id, value };
+}
+
+/** What the kind's plan says, or undefined for single-step kinds. */
+function plan(question: WorldQuestion, names: string[]): string | undefined {
+  const [a, b] = names;
+  switch (question.kind) {
+    case "capital-population":
+      return `capital of ${a}, then its population`;
+    case "city-country-currency":
+      return `country of ${a}, then its currency`;
+    case "city-country-capital":
+      return `country of ${a}, then its capital`;
+    case "population-difference":
+      return `populations of ${a} and ${b}, then subtract`;
+    case "population-sum":
+      return `populations of ${a} and ${b}, then add`;
+    case "area-difference":
+      return `areas of ${a} and ${b}, then subtract`;
+    case "molar-mass":
+      return `atomic masses of ${names.join(", ")}, then add`;
+    case "city-more-people":
+      return `populations of ${a} and ${b}, then compare`;
+    case "country-larger":
+      return `areas of ${a} and ${b}, then compare`;
+    case "element-heavier":
+      return `atomic masses of ${a} and ${b}, then compare`;
+    default:
+      return undefined;
+  }
+}
+
+interface Procedure {
+  lookups: LookupStep[];
+  calc?: string;
+  answer: AnswerRule;
+  /** Names for the plan, in the order the procedure visits them. */
+  names: string[];
+}
+
+/** The procedure for a lookup or multi-hop question. */
+function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>): Procedure {
+  const [first, second] = q.facts;
+  const value = (fact: { value: number | string }) =>
+    typeof fact.value === "number" ? plainNumber(fact.value) : fact.value;
+  const answerText = q.answer.kind === "abstain" ? "" : String(q.answer.kind === "number" ? plainNumber(q.answer.value) : q.answer.value);
+  const answer: AnswerRule = { kind: "value", text: answerText };
+  switch (q.kind) {
+    case "city-population":
+    case "city-country": {
+      const city = record(records, first.entity, "city");
+      const label = labels.get(city.id) ?? city.name;
+      return { lookups: [cityStep(city, label, value(first))], answer, names: [label] };
+    }
+    case "country-capital":
+    case "country-region":
+    case "country-currency":
+    case "country-area": {
+      const country = record(records, first.entity, "country");
+      return { lookups: [countryStep(country, answerText)], answer, names: [country.name] };
+    }
+    case "element-number":
+    case "element-mass":
+    case "element-symbol":
+    case "symbol-element": {
+      const element = record(records, first.entity, "element");
+      const bySymbol = q.kind === "symbol-element";
+      return { lookups: [elementStep(element, answerText, bySymbol)], answer, names: [element.name] };
+    }
+    case "capital-population": {
+      const country = record(records, first.entity, "country");
+      const capital = record(records, second.entity, "city");
+      const capitalName = country.capitals[0];
+      return {
+        lookups: [
+          countryStep(country, capitalName),
+          { query: `${capitalName} ${country.name} city`, passageId: capital.id, value: value(second) },
+        ],
+        answer,
+        names: [country.name],
+      };
+    }
+    case "city-country-currency":
+    case "city-country-capital": {
+      const city = record(records, first.entity, "city");
+      const country = record(records, second.entity, "country");
+      const label = labels.get(city.id) ?? city.name;
+      return {
+        lookups: [cityStep(city, label, country.name), countryStep(country, answerText)],
+        answer,
+        names: [label],
+      };
+    }
+    default:
+      throw new InvalidInputError(`no procedure for the WorldQA kind '${q.kind}'`, {
+        expected: "a lookup, multihop, arithmetic, comparison or unanswerable kind",
+      });
+  }
+}
+
+/** The steps reading each fact of an arithmetic or comparison question (two cities, countries or elements). */
+function factSteps(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>) {
+  return q.facts.map((fact) => {
+    const found = records.byId.get(fact.entity);
+    const value = plainNumber(fact.value as number);
+    if (found?.kind === "city") {
+      const label = labels.get(found.id) ?? found.name;
+      return { step: cityStep(found, label, value), name: label };
+    }
+    if (found?.kind === "country") return { step: countryStep(found, value), name: found.name };
+    const element = record(records, fact.entity, "element");
+    const bySymbol = q.kind === "molar-mass";
+    return {
+      step: elementStep(element, value, bySymbol),
+      name: bySymbol ? element.symbol : element.name,
+    };
+  });
+}
+
+/** Molar mass: "2 * 1.008 + 32.06 + 4 * 15.999", the counts read off the formula in the question. */
+function molarExpression(q: WorldQuestion, values: string[]): string {
+  const formula = q.question
+    .split(/\s+/)
+    .map((word) => word.replace(/[^A-Za-z0-9]/g, ""))
+    .find((word) => /^(?:[A-Z][a-z]?\d*)+$/.test(word) && /\d|[A-Z].*[A-Z]/.test(word));
+  const counts = [...(formula ?? "").matchAll(/([A-Z][a-z]?)(\d*)/g)].map((match) =>
+    match[2] ? Number(match[2]) : 1,
+  );
+  if (counts.length !== values.length) {
+    throw new InvalidInputError(`cannot read the formula of '${q.question}'`, {
+      expected: "one count per element of the formula",
+    });
+  }
+  return values.map((value, index) => (counts[index] > 1 ? `${counts[index]} * ${value}` : value)).join(" + ");
+}
+
+function computeProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>): Procedure {
+  const steps = factSteps(q, records, labels);
+  const lookups = steps.map((entry) => entry.step);
+  const values = lookups.map((step) => step.value!);
+  const names = steps.map((entry) => entry.name);
+  if (q.type === "comparison") {
+    const [nameA, nameB] = names;
+    // The answer names the option as the question wrote it (a city's label, which WorldQA accepts).
+    const answer: AnswerRule = { kind: "sign", positive: nameA, negative: nameB };
+    return { lookups, calc: `${values[0]} - ${values[1]}`, answer, names };
+  }
+  const calc =
+    q.kind === "molar-mass"
+      ? molarExpression(q, values)
+      : `${values[0]} ${q.kind === "population-sum" ? "+" : "-"} ${values[1]}`;
+  return { lookups, calc, answer: { kind: "calc" }, names };
+}
+
+/** The world query for an unanswerable question's entity (invented, or real with a fact the KB lacks). */
+function unanswerableProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>): Procedure {
+  const [query] = q.retrievalQueries;
+  const subject = query.replace(/ (population|capital|atomic number|founded)$/, "");
+  const kindWord: Record<string, string> = {
+    "invented-city-population": "city",
+    "invented-country-capital": "country",
+    "invented-element-number": "element",
+    "country-population": "country",
+    "city-founding": "city",
+  };
+  let name = subject;
+  if (q.kind === "city-founding") {
+    const cityId = q.entities.find((id) => id.startsWith("city:"))!;
+    name = labels.get(cityId) ?? record(records, cityId, "city").name;
+  } else if (q.kind === "country-population") {
+    name = record(records, q.entities[0], "country").name;
+  }
+  return { lookups: [{ query: `${name} ${kindWord[q.kind] ?? "city"}` }], answer: { kind: "abstain" }, names: [name] };
+}
+
+/** The task (question + procedure) for a WorldQA question. */
+export function worldTask(question: WorldQuestion, records: WorldRecords): Task {
+  const labels = cityLabels(records, question);
+  const type: QuestionType = question.type;
+  const procedure =
+    type === "unanswerable"
+      ? unanswerableProcedure(question, records, labels)
+      : type === "arithmetic" || type === "comparison"
+        ? computeProcedure(question, records, labels)
+        : lookupProcedure(question, records, labels);
+  return {
+    id: question.id,
+    type,
+    kind: question.kind,
+    question: question.question,
+    split: question.split,
+    template: question.phrasing.template,
+    heldOut: question.phrasing.heldOut,
+    thinking: plan(question, procedure.names),
+    lookups: procedure.lookups,
+    calc: procedure.calc,
+    answer: procedure.answer,
+    expected: question.answer,
+    entities: question.entities,
+    source: question,
+  };
+}
