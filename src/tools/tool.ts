@@ -61,6 +61,8 @@ export interface Tool<Input = unknown, Data = unknown> {
   description: string;
   /** Validates the input; exported to providers with `z.toJSONSchema`. */
   inputSchema: z.ZodType<Input>;
+  /** JSON Schema shown to providers instead of the one derived from inputSchema (MCP tools keep their server's). */
+  jsonSchema?: Record<string, unknown>;
   /** The compact form used inside `<|call|>`; default: the input as a JSON object (grammar "json"). */
   compact?: CompactSyntax<Input>;
   /** Runs the tool on validated input. */
