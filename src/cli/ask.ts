@@ -43,14 +43,16 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       throw new InvalidInputError("the question is empty", { expected: "a question in quotes" });
     const budget = args.budget !== undefined ? parseBudget(args.budget) : undefined;
     const context = loadContext(args);
-    // The model first: a missing model fails at once, before any knowledge base is built.
-    const { entry, model } = resolveModel(args.model ?? context.config.defaultModel, context.config);
+    // Sandboxes start on first use: a question that needs no code starts none.
+    const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
+    // The model before the knowledge base: a missing model fails at once, before any base is built.
+    const { entry, model } = resolveModel(args.model ?? context.config.defaultModel, context.config, {
+      tools,
+    });
     const knowledge = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
       config: context.config,
       paths: context.paths,
     });
-    // Sandboxes start on first use: a question that needs no code starts none.
-    const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once("SIGINT", onInterrupt);

@@ -2,9 +2,16 @@
  * Named models: turns an entry of the config's `models` (or the built-in "core") into a LanguageModel.
  * API keys come from the environment variable the entry names, never from the file.
  */
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Config, ModelConfig } from "../config.ts";
 import { ConfigError, ModelNotInstalledError, NotFoundError } from "../errors.ts";
+import { loadCheckpoint } from "../model/checkpoint.ts";
+import { CoreModel } from "../model/model.ts";
+import { packageRoot } from "../paths.ts";
+import type { ToolLookup } from "../tools/call-syntax.ts";
 import { createAnthropicModel } from "./anthropic.ts";
+import { createCoreModel } from "./core.ts";
 import { createOpenAIModel } from "./openai.ts";
 import type { LanguageModel } from "./spec.ts";
 
@@ -17,11 +24,17 @@ export interface ResolvedModel {
 /** The built-in entry used when the config does not define "core". */
 export const BUILT_IN_CORE: ModelConfig = { provider: "core" };
 
-export function resolveModel(
-  name: string,
-  config: Config,
-  env: NodeJS.ProcessEnv = process.env,
-): ResolvedModel {
+/** Where the shipped core model lives. */
+export const SHIPPED_CORE_DIR = join(packageRoot, "models", "core");
+
+export interface ResolveModelOptions {
+  /** Environment holding API keys. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The tools registry, for the core's compact call syntax. Default: none. */
+  tools?: ToolLookup;
+}
+
+export function resolveModel(name: string, config: Config, options: ResolveModelOptions = {}): ResolvedModel {
   const entry = config.models[name] ?? (name === "core" ? BUILT_IN_CORE : undefined);
   if (!entry) {
     const known = ["core", ...Object.keys(config.models).filter((known) => known !== "core")];
@@ -29,10 +42,11 @@ export function resolveModel(
       expected: `one of: ${known.join(", ")} (add models in cogcore.config.json, see docs/configuration.md)`,
     });
   }
-  return { name, entry, model: createModel(name, entry, env) };
+  return { name, entry, model: createModel(name, entry, options) };
 }
 
-function createModel(name: string, entry: ModelConfig, env: NodeJS.ProcessEnv): LanguageModel {
+function createModel(name: string, entry: ModelConfig, options: ResolveModelOptions): LanguageModel {
+  const env = options.env ?? process.env;
   const retry = entry.maxRetries === undefined ? undefined : { maxRetries: entry.maxRetries };
   switch (entry.provider) {
     case "openai":
@@ -58,10 +72,7 @@ function createModel(name: string, entry: ModelConfig, env: NodeJS.ProcessEnv): 
         retry,
       });
     case "core":
-      throw new ModelNotInstalledError(
-        `no model is installed yet: '${name}' cannot answer until a core model ships in models/core`,
-        { expected: "a trained core model in models/core, or a named model in cogcore.config.json" },
-      );
+      return loadCoreModel(name, entry, options.tools);
     case "llamacpp":
       throw new ModelNotInstalledError(
         `'${name}': the llamacpp provider is not available in this build yet`,
@@ -93,5 +104,25 @@ function readApiKey(name: string, entry: ModelConfig, env: NodeJS.ProcessEnv): s
   if (key) return key;
   throw new ConfigError(`models.${name}: the environment variable ${entry.apiKeyEnv} is not set`, {
     expected: `the API key in $${entry.apiKeyEnv}`,
+  });
+}
+
+/** A core checkpoint directory (entry.path, else the shipped models/core) as the in-process provider. */
+function loadCoreModel(name: string, entry: ModelConfig, tools: ToolLookup | undefined): LanguageModel {
+  const dir = entry.path ?? SHIPPED_CORE_DIR;
+  if (!existsSync(dir)) {
+    if (entry.path) throw new NotFoundError(`models.${name}.path: no checkpoint at ${dir}`);
+    throw new ModelNotInstalledError(
+      `no model is installed yet: '${name}' cannot answer until a core model ships in models/core`,
+      { expected: "a trained core model in models/core, or a named model in cogcore.config.json" },
+    );
+  }
+  const checkpoint = loadCheckpoint(dir, { trainingState: false });
+  return createCoreModel({
+    model: new CoreModel(checkpoint.config, checkpoint.params),
+    tokenizer: checkpoint.tokenizer,
+    modelId: entry.path ? basename(dir) : "core",
+    tools,
+    defaultMaxOutputTokens: entry.maxOutputTokens,
   });
 }
