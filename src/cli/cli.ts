@@ -13,6 +13,7 @@ import { kbCommand } from "./kb.ts";
 import { mcpCommand } from "./mcp.ts";
 import { printJson } from "./output.ts";
 import { searchCommand } from "./search.ts";
+import { trainCommand } from "./train.ts";
 import { toolCommand } from "./tool.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
@@ -25,6 +26,7 @@ export const COMMANDS: CommandModule<any, any>[] = [
   searchCommand,
   toolCommand,
   mcpCommand,
+  trainCommand,
 ];
 
 export async function runCli(args: string[]): Promise<number> {

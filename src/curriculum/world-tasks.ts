@@ -1,16 +1,21 @@
 /**
  * WorldQA questions as tasks over the world KB. One query rule for every fact, so a small model has
- * little to learn about queries: name the record and its kind.
+ * little to learn about queries: the record's kind, then its name as the question or a passage writes it.
  *
- *   a city       "{city as the question names it} city"    Lyon city · Paris, Texas, United States city
- *   a country    "{country} country"                        Peru country
- *   an element   "{element} element", or by its symbol "symbol {S} element"
- *   a capital    "{capital} {country} city" (the second hop: the capital's name alone is often ambiguous)
+ *   a city       "city {city as the question names it}"    city Lyon · city Paris, Texas, United States
+ *   a country    "country {country}"                        country Peru
+ *   an element   "element {element}", or by its symbol "element symbol {S}"
+ *   a capital    "city {capital} {country}" (the second hop: the capital's name alone is often ambiguous)
  *
+ * The kind comes first so that the name keeps its leading space: `search(country Peru)` tokenises
+ * " Peru" exactly as the question and the passages do, so the model copies tokens instead of spelling
+ * (with "Peru country", the byte-level pre-tokeniser would glue "(" to the name: "(P", "eru").
  * Values are written as the passages write them (plainNumber), so calc gets the digits the model copies.
  */
-import type { QuestionType, WorldQuestion } from "../eval/worldqa/types.ts";
+
+import { InvalidInputError } from "../errors.ts";
 import { splitPools } from "../eval/worldqa/pools.ts";
+import type { QuestionType, WorldQuestion } from "../eval/worldqa/types.ts";
 import { plainNumber } from "../knowledge/world/passages.ts";
 import type {
   CityRecord,
@@ -19,7 +24,6 @@ import type {
   WorldRecord,
   WorldRecords,
 } from "../knowledge/world/records.ts";
-import { InvalidInputError } from "../errors.ts";
 import type { AnswerRule, LookupStep, Task } from "./task.ts";
 
 /** How a question names each city of its split ("Lyon", "Paris, France"). */
@@ -41,15 +45,15 @@ function record<K extends WorldRecord["kind"]>(
 }
 
 function cityStep(city: CityRecord, label: string, value: string): LookupStep {
-  return { query: `${label} city`, passageId: city.id, value };
+  return { query: `city ${label}`, passageId: city.id, value };
 }
 
 function countryStep(country: CountryRecord, value: string): LookupStep {
-  return { query: `${country.name} country`, passageId: country.id, value };
+  return { query: `country ${country.name}`, passageId: country.id, value };
 }
 
 function elementStep(element: ElementRecord, value: string, bySymbol: boolean): LookupStep {
-  const query = bySymbol ? `symbol ${element.symbol} element` : `${element.name} element`;
+  const query = bySymbol ? `element symbol ${element.symbol}` : `element ${element.name}`;
   return { query, passageId: element.id, value };
 }
 
@@ -95,7 +99,10 @@ function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<st
   const [first, second] = q.facts;
   const value = (fact: { value: number | string }) =>
     typeof fact.value === "number" ? plainNumber(fact.value) : fact.value;
-  const answerText = q.answer.kind === "abstain" ? "" : String(q.answer.kind === "number" ? plainNumber(q.answer.value) : q.answer.value);
+  const answerText =
+    q.answer.kind === "abstain"
+      ? ""
+      : String(q.answer.kind === "number" ? plainNumber(q.answer.value) : q.answer.value);
   const answer: AnswerRule = { kind: "value", text: answerText };
   switch (q.kind) {
     case "city-population":
@@ -126,7 +133,7 @@ function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<st
       return {
         lookups: [
           countryStep(country, capitalName),
-          { query: `${capitalName} ${country.name} city`, passageId: capital.id, value: value(second) },
+          { query: `city ${capitalName} ${country.name}`, passageId: capital.id, value: value(second) },
         ],
         answer,
         names: [country.name],
@@ -183,7 +190,9 @@ function molarExpression(q: WorldQuestion, values: string[]): string {
       expected: "one count per element of the formula",
     });
   }
-  return values.map((value, index) => (counts[index] > 1 ? `${counts[index]} * ${value}` : value)).join(" + ");
+  return values
+    .map((value, index) => (counts[index] > 1 ? `${counts[index]} * ${value}` : value))
+    .join(" + ");
 }
 
 function computeProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>): Procedure {
@@ -205,7 +214,11 @@ function computeProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<s
 }
 
 /** The world query for an unanswerable question's entity (invented, or real with a fact the KB lacks). */
-function unanswerableProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>): Procedure {
+function unanswerableProcedure(
+  q: WorldQuestion,
+  records: WorldRecords,
+  labels: Map<string, string>,
+): Procedure {
   const [query] = q.retrievalQueries;
   const subject = query.replace(/ (population|capital|atomic number|founded)$/, "");
   const kindWord: Record<string, string> = {
@@ -222,7 +235,11 @@ function unanswerableProcedure(q: WorldQuestion, records: WorldRecords, labels: 
   } else if (q.kind === "country-population") {
     name = record(records, q.entities[0], "country").name;
   }
-  return { lookups: [{ query: `${name} ${kindWord[q.kind] ?? "city"}` }], answer: { kind: "abstain" }, names: [name] };
+  return {
+    lookups: [{ query: `${kindWord[q.kind] ?? "city"} ${name}` }],
+    answer: { kind: "abstain" },
+    names: [name],
+  };
 }
 
 /** The task (question + procedure) for a WorldQA question. */

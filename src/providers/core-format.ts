@@ -8,10 +8,11 @@
  *   <|assistant|><|answer|>… [1]<|end|>
  *   <|assistant|>                      ← the prompt ends here; the model continues
  *
- * System messages are left out (the core is trained on procedure, not on instructions), and so is the
- * reasoning of earlier turns (each turn thinks afresh).
+ * System messages are left out (the core is trained on procedure, not on instructions). Earlier turns'
+ * reasoning stays in the prompt as their `<|think|>` spans, exactly as the curriculum's traces have it.
  */
 import { z } from "zod";
+import { type CoreTurn, renderConversation } from "../model/chat-template.ts";
 import { formatCall, type ToolLookup } from "../tools/call-syntax.ts";
 import type { AnyTool } from "../tools/tool.ts";
 import type { Message, ToolDefinition } from "./spec.ts";
@@ -37,25 +38,33 @@ function jsonTool(definition: ToolDefinition): AnyTool {
   };
 }
 
+/**
+ * The prompt: the conversation rendered by the shared chat template (src/model/chat-template.ts), the
+ * very function that renders the curriculum's training traces, ending with an open `<|assistant|>`.
+ * An earlier turn's reasoning is kept as its `<|think|>` span, as in training.
+ */
 export function renderCorePrompt(messages: Message[], tools: ToolLookup): string {
-  let prompt = "";
+  const turns: CoreTurn[] = [];
   for (const message of messages) {
-    if (message.role === "user") prompt += `<|user|>${message.content}<|end|>`;
+    if (message.role === "user") turns.push({ role: "user", content: message.content });
     else if (message.role === "tool")
-      for (const result of message.content) prompt += `<|tool|>${result.output}<|end|>`;
+      for (const result of message.content) turns.push({ role: "tool", content: result.output });
     else if (message.role === "assistant") {
+      const text = (type: "text" | "reasoning") =>
+        message.content.map((part) => (part.type === type ? part.text : "")).join("");
+      const reasoning = text("reasoning");
+      const thinking = reasoning ? { thinking: reasoning } : {};
       const calls = message.content.filter((part) => part.type === "tool-call");
-      if (calls.length > 0) {
-        prompt += "<|assistant|>";
-        for (const call of calls)
-          prompt += `<|call|>${compactCall(call.toolName, call.input, tools)}<|/call|>`;
-      } else {
-        const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
-        prompt += `<|assistant|><|answer|>${text}<|end|>`;
-      }
+      if (calls.length > 0)
+        turns.push({
+          role: "assistant",
+          ...thinking,
+          calls: calls.map((call) => compactCall(call.toolName, call.input, tools)),
+        });
+      else turns.push({ role: "assistant", ...thinking, answer: text("text") });
     }
   }
-  return `${prompt}<|assistant|>`;
+  return renderConversation(turns, { openAssistant: true });
 }
 
 /** A call in compact form; a call the lookup cannot format (another provider's history) as JSON. */

@@ -1,0 +1,152 @@
+/**
+ * The curriculum: procedure traces drawn from a task source (the world KB's WorldQA questions, or any
+ * structured KB's records), solved with the real tools, in a seeded mix of question types. Same seed,
+ * same KB, same options: the same traces in the same order.
+ */
+import { generateWorldQA } from "../eval/worldqa/generate.ts";
+import { createRandom, hashString } from "../eval/worldqa/random.ts";
+import { QUESTION_TYPES, type QuestionType, type Split } from "../eval/worldqa/types.ts";
+import { loadWorldRecords, type WorldRecords } from "../knowledge/world/records.ts";
+import { createProgress } from "../progress.ts";
+import type { RecordTaskGenerator } from "./record-tasks.ts";
+import { type DropReason, type SolverTools, solveTask, type Trace } from "./solve.ts";
+import type { Task } from "./task.ts";
+import { worldTask } from "./world-tasks.ts";
+
+/** Where tasks come from. */
+export interface TaskSource {
+  /** Up to `count` distinct tasks of one type from one split. */
+  tasks(options: { type: QuestionType; count: number; split: Split; seed: number; heldOut: boolean }): Task[];
+}
+
+/** WorldQA's questions over the world records. */
+export function worldTaskSource(records?: WorldRecords): TaskSource {
+  return {
+    tasks: ({ type, count, split, seed, heldOut }) =>
+      generateWorldQA({ seed, split, count, types: [type], heldOutPhrasings: heldOut, records }).map(
+        (question) => worldTask(question, records ?? loadWorldRecords()),
+      ),
+  };
+}
+
+/** Tasks drawn from a structured KB's records. */
+export function recordTaskSource(generator: RecordTaskGenerator): TaskSource {
+  return {
+    tasks: ({ type, count, split, seed, heldOut }) => {
+      const random = createRandom(hashString(`records:${seed}:${type}:${split}:${heldOut}`));
+      const tasks: Task[] = [];
+      const seen = new Set<string>();
+      for (let attempts = 0; tasks.length < count && attempts < 50 * count + 200; attempts++) {
+        const task = generator.draw(type, split, random, heldOut);
+        if (!task || seen.has(task.id)) continue;
+        seen.add(task.id);
+        tasks.push(task);
+      }
+      return tasks;
+    },
+  };
+}
+
+/** Share of each question type in the curriculum (normalised). Multi-step types weigh more. */
+export const DEFAULT_MIX: Record<QuestionType, number> = {
+  lookup: 0.2,
+  multihop: 0.2,
+  arithmetic: 0.22,
+  comparison: 0.18,
+  unanswerable: 0.2,
+};
+
+export interface CurriculumOptions {
+  /** Same seed, same traces. */
+  seed: number;
+  /** Traces wanted (fewer come back when tasks are dropped or a split runs out). */
+  count: number;
+  source: TaskSource;
+  tools: SolverTools;
+  /** Entity split the questions come from. Default "train". */
+  split?: Split;
+  /** Share of each question type. Default DEFAULT_MIX. */
+  mix?: Partial<Record<QuestionType, number>>;
+  /** Phrase questions with the held-out templates (for evaluation only). Default false. */
+  heldOutPhrasings?: boolean;
+  /** Draw a progress bar. Default true (silenced by $COGCORE_QUIET). */
+  progress?: boolean;
+}
+
+export interface Curriculum {
+  traces: Trace[];
+  /** Tasks dropped, by reason: the evidence was not retrieved, the answer would not score, … */
+  dropped: Partial<Record<DropReason, number>>;
+  /** Tasks attempted. */
+  attempted: number;
+}
+
+/** How many traces of each type `count` calls for under `mix`. */
+export function typeCounts(
+  count: number,
+  mix: Partial<Record<QuestionType, number>>,
+): Map<QuestionType, number> {
+  const weights = QUESTION_TYPES.map((type) => [type, Math.max(0, mix[type] ?? 0)] as const);
+  const total = weights.reduce((sum, [, weight]) => sum + weight, 0);
+  const counts = new Map<QuestionType, number>();
+  let assigned = 0;
+  weights.forEach(([type, weight], index) => {
+    const share = index === weights.length - 1 ? count - assigned : Math.round((count * weight) / total);
+    counts.set(type, Math.max(0, share));
+    assigned += share;
+  });
+  return counts;
+}
+
+/** Generates the traces, interleaving the types in a seeded order. */
+export async function generateCurriculum(options: CurriculumOptions): Promise<Curriculum> {
+  const split = options.split ?? "train";
+  const counts = typeCounts(options.count, options.mix ?? DEFAULT_MIX);
+  const heldOut = options.heldOutPhrasings ?? false;
+  const progress = createProgress({
+    label: "Curriculum",
+    total: options.count,
+    unit: "traces",
+    quiet: options.progress === false ? true : undefined,
+  });
+  const traces: Trace[] = [];
+  const dropped: Partial<Record<DropReason, number>> = {};
+  let attempted = 0;
+  try {
+    for (const [type, count] of counts) {
+      if (count === 0) continue;
+      // A few spare tasks make up for dropped ones.
+      const tasks = options.source.tasks({
+        type,
+        count: Math.ceil(count * 1.05) + 5,
+        split,
+        seed: options.seed,
+        heldOut,
+      });
+      let made = 0;
+      for (const task of tasks) {
+        if (made === count) break;
+        attempted++;
+        const outcome = await solveTask(task, options.tools);
+        if ("trace" in outcome) {
+          traces.push(outcome.trace);
+          made++;
+          progress.increment(1);
+        } else dropped[outcome.dropped] = (dropped[outcome.dropped] ?? 0) + 1;
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return { traces: shuffle(traces, options.seed), dropped, attempted };
+}
+
+function shuffle<T>(items: T[], seed: number): T[] {
+  const random = createRandom(hashString(`curriculum-order:${seed}`));
+  const order = [...items];
+  for (let index = order.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [order[index], order[other]] = [order[other], order[index]];
+  }
+  return order;
+}
