@@ -70,7 +70,7 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       });
     } finally {
       process.off("SIGINT", onInterrupt);
-      await Promise.all([knowledge.close(), tools.close()]);
+      await Promise.all([knowledge.close(), tools.close(), model.close?.()]);
     }
     if (args.json) printJson(toJson(result));
     else printAnswer(result);

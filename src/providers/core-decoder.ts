@@ -14,8 +14,32 @@ import type { ResolvedBudget } from "./budget.ts";
 import { type DecodedToken, forceThinkingBudget } from "./budget-forcing.ts";
 import type { AssistantContentPart, FinishReason, StreamPart } from "./spec.ts";
 
+/** Where logits come from: our engine (InferenceSession) or llama.cpp (llamacpp/session.ts). */
+export interface DecodingBackend {
+  /** Appends tokens to the sequence; returns the next token's logits (vocab), or log-probabilities. */
+  feed(tokens: number[]): Promise<Float32Array<ArrayBufferLike>>;
+  /** Tokens in the sequence. */
+  readonly position: number;
+  /** Most tokens the sequence holds. */
+  readonly maxTokens: number;
+  dispose(): void | Promise<void>;
+}
+
+/** Our engine's KV-cached session as a backend. */
+export function engineBackend(model: CoreModel): DecodingBackend {
+  const session = new InferenceSession(model);
+  return {
+    feed: async (tokens) => session.feed(tokens),
+    get position() {
+      return session.position;
+    },
+    maxTokens: session.maxTokens,
+    dispose: () => session.dispose(),
+  };
+}
+
 export interface CoreDecoderOptions {
-  model: CoreModel;
+  backend: DecodingBackend;
   tokenizer: Tokenizer;
   lookup: ToolLookup;
   offerTools: boolean;
@@ -52,7 +76,7 @@ function vocabularyOf(tokenizer: Tokenizer) {
 }
 
 export class CoreDecoder {
-  private readonly session: InferenceSession;
+  private readonly session: DecodingBackend;
   private readonly sampler: Sampler;
   private readonly ids: Record<SpecialToken, number>;
   private readonly texts: string[];
@@ -65,7 +89,7 @@ export class CoreDecoder {
   private readonly utf8 = new TextDecoder();
 
   constructor(private readonly options: CoreDecoderOptions) {
-    this.session = new InferenceSession(options.model);
+    this.session = options.backend;
     this.sampler = new Sampler({ temperature: options.temperature, seed: options.seed });
     const ids = {} as Record<SpecialToken, number>;
     for (const token of SPECIAL_TOKENS) ids[token] = options.tokenizer.specialTokenId(token);
@@ -75,7 +99,7 @@ export class CoreDecoder {
 
   async run(prompt: number[]): Promise<void> {
     this.promptTokens = prompt.length;
-    this.logits = this.session.feed(prompt);
+    this.logits = await this.session.feed(prompt);
     let finishReason: FinishReason;
     try {
       finishReason = await this.decode();
@@ -83,7 +107,7 @@ export class CoreDecoder {
       if (!(error instanceof OutOfRoom)) throw error;
       finishReason = "length";
     } finally {
-      this.session.dispose();
+      await this.session.dispose();
     }
     this.options.emit({
       type: "finish",
@@ -211,7 +235,7 @@ export class CoreDecoder {
     if (this.generated >= this.options.maxOutputTokens || this.session.position >= this.session.maxTokens)
       throw new OutOfRoom();
     this.generated++;
-    this.logits = this.session.feed([id]);
+    this.logits = await this.session.feed([id]);
     await new Promise((resolve) => setImmediate(resolve));
   }
 

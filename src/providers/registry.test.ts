@@ -64,6 +64,12 @@ describe("resolveModel", () => {
       resolveModel("a", config({ a: { provider: "anthropic", model: "m", dialect: "vllm" } })),
     ).toThrow(ConfigError);
     expect(() => resolveModel("a", config({ a: { provider: "mock" } }))).toThrow(/serves tests only/);
+    expect(() => resolveModel("a", config({ a: { provider: "llamacpp" } }))).toThrow(
+      /needs "path", its GGUF file/,
+    );
+    expect(() =>
+      resolveModel("a", config({ a: { provider: "llamacpp", path: "/nonexistent.gguf" } })),
+    ).toThrow(NotFoundError);
     const { model } = resolveModel("a", config({ a: { provider: "openai", model: "m", dialect: "vllm" } }));
     expect([model.provider, model.modelId]).toEqual(["openai", "m"]);
   });

@@ -12,6 +12,7 @@ import { packageRoot } from "../paths.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
 import { createAnthropicModel } from "./anthropic.ts";
 import { createCoreModel } from "./core.ts";
+import { createLlamaCppModel } from "./llamacpp.ts";
 import { createOpenAIModel } from "./openai.ts";
 import type { LanguageModel } from "./spec.ts";
 
@@ -74,12 +75,19 @@ function createModel(name: string, entry: ModelConfig, options: ResolveModelOpti
     case "core":
       return loadCoreModel(name, entry, options.tools);
     case "llamacpp":
-      throw new ModelNotInstalledError(
-        `'${name}': the llamacpp provider is not available in this build yet`,
-        {
-          expected: "an openai or anthropic model in cogcore.config.json",
-        },
-      );
+      if (!entry.path)
+        throw new ConfigError(`models.${name}: a llamacpp model needs "path", its GGUF file`, {
+          expected: '"path": "models/core.gguf"',
+        });
+      if (!existsSync(entry.path))
+        throw new NotFoundError(`models.${name}.path: no GGUF file at ${entry.path}`);
+      return createLlamaCppModel({
+        modelPath: entry.path,
+        modelId: basename(entry.path),
+        tools: options.tools,
+        defaultMaxOutputTokens: entry.maxOutputTokens,
+        timeoutMs: entry.timeoutMs,
+      });
     case "mock":
       throw new ConfigError(`models.${name}: the mock provider serves tests only`, {
         expected: 'provider "core", "llamacpp", "openai" or "anthropic"',

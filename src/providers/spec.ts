@@ -142,6 +142,8 @@ export interface LanguageModel {
   readonly modelId: string;
   doGenerate(options: CallOptions): Promise<GenerateResult>;
   doStream(options: CallOptions): Promise<StreamResult>;
+  /** Releases what the model holds (a llama.cpp process, say). Optional. */
+  close?(): Promise<void>;
 }
 
 export function emptyUsage(): Usage {
