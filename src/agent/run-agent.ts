@@ -148,21 +148,23 @@ export function chooseBudget(requested: number | "auto" | "off", question: strin
   return { requested, tokens: requested };
 }
 
+/** The knowledge search the agent offers when it has a KB: its hits are numbered for citation. */
+export const KNOWLEDGE_SEARCH_DEFINITION: ToolDefinition = {
+  name: "search",
+  description: SEARCH_TOOL_DESCRIPTION,
+  inputSchema: {
+    type: "object",
+    properties: { query: { type: "string", description: "what to look up, e.g. Lyon population" } },
+    required: ["query"],
+    additionalProperties: false,
+  },
+};
+
 function toolDefinitions(options: RunAgentOptions): ToolDefinition[] {
   const others = options.tools?.definitions() ?? [];
   if (!options.knowledge) return others;
-  const search: ToolDefinition = {
-    name: "search",
-    description: SEARCH_TOOL_DESCRIPTION,
-    inputSchema: {
-      type: "object",
-      properties: { query: { type: "string", description: "what to look up, e.g. Lyon population" } },
-      required: ["query"],
-      additionalProperties: false,
-    },
-  };
   // The knowledge search owns the name "search": its numbering is what citations refer to.
-  return [search, ...others.filter((tool) => tool.name !== "search")];
+  return [KNOWLEDGE_SEARCH_DEFINITION, ...others.filter((tool) => tool.name !== "search")];
 }
 
 interface StepOutcome {

@@ -5,6 +5,7 @@ import { createTraceRenderer } from "../agent/render.ts";
 import { runAgent } from "../agent/run-agent.ts";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
+import { CORE_SEARCH_K } from "../curriculum/solve.ts";
 import { InvalidInputError } from "../errors.ts";
 import { openKnowledgeBase } from "../knowledge/open.ts";
 import { resolveModel } from "../providers/registry.ts";
@@ -65,6 +66,8 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
         tools: registryExecutor(tools),
         budget: budget ?? context.config.budget,
         maxOutputTokens: entry.maxOutputTokens,
+        // A core model is trained on searches of CORE_SEARCH_K passages (src/curriculum/solve.ts).
+        ...(entry.provider === "core" ? { searchK: CORE_SEARCH_K } : {}),
         onEvent: args.trace ? createTraceRenderer() : undefined,
         abortSignal: controller.signal,
       });

@@ -8,19 +8,23 @@ import { isVerbose, log, setLogLevel } from "../log.ts";
 import { askCommand } from "./ask.ts";
 import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
+import { curriculumCommand } from "./curriculum.ts";
+import { evalCommand } from "./eval.ts";
 import { ingestCommand } from "./ingest.ts";
 import { kbCommand } from "./kb.ts";
 import { mcpCommand } from "./mcp.ts";
 import { printJson } from "./output.ts";
 import { searchCommand } from "./search.ts";
-import { trainCommand } from "./train.ts";
 import { toolCommand } from "./tool.ts";
+import { trainCommand } from "./train.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
 export const COMMANDS: CommandModule<any, any>[] = [
   askCommand,
   benchCommand,
   configCommand,
+  curriculumCommand,
+  evalCommand,
   ingestCommand,
   kbCommand,
   searchCommand,

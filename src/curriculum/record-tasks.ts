@@ -12,6 +12,8 @@
  * Records are split 80/10/10 by a hash of their name, so no test record is ever in a training question.
  * Queries are "{field} {name}" (the field first keeps the name's leading space: see world-tasks.ts).
  */
+
+import { InvalidInputError } from "../errors.ts";
 import { createRandom, hashString, integerBetween, pick } from "../eval/worldqa/random.ts";
 import type { ExpectedAnswer, QuestionType, Split, WorldQuestion } from "../eval/worldqa/types.ts";
 import { fieldWords } from "../knowledge/readers/template.ts";
@@ -41,6 +43,7 @@ export function inferSchema(records: { fields: Record<string, string | number | 
   const counts = new Map<string, { present: number; numbers: number; texts: Set<string> }>();
   for (const record of records) {
     for (const [field, value] of Object.entries(record.fields)) {
+      if (value === "") continue;
       const entry = counts.get(field) ?? { present: 0, numbers: 0, texts: new Set<string>() };
       entry.present++;
       if (typeof value === "number") entry.numbers++;
@@ -55,7 +58,10 @@ export function inferSchema(records: { fields: Record<string, string | number | 
   const nameField =
     textual.find((field) => NAME_FIELDS.includes(field.toLowerCase())) ??
     textual.sort((a, b) => counts.get(b)!.texts.size - counts.get(a)!.texts.size)[0];
-  if (!nameField) throw new Error("the records have no text field to name them by");
+  if (!nameField)
+    throw new InvalidInputError("the records have no text field to name them by", {
+      expected: "a field such as name or title holding each record's name",
+    });
   const names = counts.get(nameField)!.texts;
   const fields = common.filter((field) => field !== nameField);
   const numeric = new Set(
@@ -133,7 +139,7 @@ export class RecordTaskGenerator {
       case "lookup": {
         const field = pick(
           random,
-          this.schema.fields.filter((f) => a.fields[f] !== undefined),
+          this.schema.fields.filter((f) => a.fields[f] !== undefined && a.fields[f] !== ""),
         );
         if (!field) return undefined;
         return this.lookupTask(a, field, split, random, heldOut);
@@ -207,7 +213,9 @@ export class RecordTaskGenerator {
     const link = pick(random, links);
     const target = this.byName.get(String(a.fields[link]));
     if (!target || target === a || recordSplit(target.name) !== split) return undefined;
-    const fields = this.schema.fields.filter((f) => f !== link && target.fields[f] !== undefined);
+    const fields = this.schema.fields.filter(
+      (f) => f !== link && target.fields[f] !== undefined && target.fields[f] !== "",
+    );
     if (fields.length === 0) return undefined;
     const field = pick(random, fields);
     const [f, g] = [fieldWords(link).toLowerCase(), fieldWords(field).toLowerCase()];

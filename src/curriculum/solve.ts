@@ -37,6 +37,8 @@ export interface Trace {
   turns: CoreTurn[];
   /** For each lookup with an evidence passage: its rank among the hits (0 = first). */
   evidenceRanks: number[];
+  /** Record ids the question is about. */
+  entities: string[];
 }
 
 /** Why a task produced no trace. */
@@ -124,6 +126,7 @@ export async function solveTask(task: Task, tools: SolverTools): Promise<SolveOu
       question: task.question,
       turns,
       evidenceRanks,
+      entities: task.entities,
     },
   };
 }

@@ -3,13 +3,13 @@
  * or a user's structured data file (CSV, JSON, JSONL), ingested into a knowledge base of its own with
  * the ordinary ingest (one passage per record), whose records then give the questions.
  */
-import { basename, extname, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
 import { ingestPaths } from "../knowledge/ingest.ts";
 import { type KnowledgeBase, openKnowledgeBase, WORLD_KB_NAME } from "../knowledge/open.ts";
 import { readSections } from "../knowledge/readers/index.ts";
-import type { Paths } from "../paths.ts";
+import { ensureDir, type Paths } from "../paths.ts";
 import { createCalcTool } from "../tools/calc/calc-tool.ts";
 import { ToolRegistry } from "../tools/registry.ts";
 import { recordTaskSource, type TaskSource, worldTaskSource } from "./generate.ts";
@@ -60,6 +60,7 @@ export async function openCurriculumSource(
   }
   const path = resolve(kb);
   const kbName = basename(path, extname(path));
+  ensureDir(join(options.paths.dataDir, "kb"));
   const knowledge = await openKnowledgeBase(kbName, { ...options, create: true });
   try {
     const report = await ingestPaths(knowledge, [path], { quiet: options.quiet });

@@ -17,25 +17,49 @@ import { formatCall, type ToolLookup } from "../tools/call-syntax.ts";
 import type { AnyTool } from "../tools/tool.ts";
 import type { Message, ToolDefinition } from "./spec.ts";
 
-/** The tools a call may use: registered tools keep their compact syntax; others take a JSON object. */
+/**
+ * The tools a call may use: registered tools keep their compact syntax; a tool whose input is one
+ * required text field (the agent's knowledge search: {query}) takes that text, `search(Lyon population)`,
+ * as the curriculum writes it; others take a JSON object.
+ */
 export function callLookup(definitions: ToolDefinition[], registry: ToolLookup | undefined): ToolLookup {
   const tools = new Map<string, AnyTool>();
   for (const definition of definitions) {
     const registered = registry?.get(definition.name);
-    tools.set(definition.name, registered ?? jsonTool(definition));
+    tools.set(definition.name, registered ?? describedTool(definition));
   }
   return { get: (name) => tools.get(name), list: () => [...tools.values()] };
 }
 
-function jsonTool(definition: ToolDefinition): AnyTool {
+function describedTool(definition: ToolDefinition): AnyTool {
+  const field = singleTextField(definition.inputSchema);
   return {
     name: definition.name,
     description: definition.description,
-    inputSchema: z.record(z.string(), z.unknown()),
+    inputSchema: field ? z.object({ [field]: z.string().min(1) }) : z.record(z.string(), z.unknown()),
+    ...(field
+      ? {
+          compact: {
+            grammar: "text" as const,
+            toInput: (text: string) => ({ [field]: text }),
+            fromInput: (input: Record<string, string>) => input[field],
+          },
+        }
+      : {}),
     execute: async () => {
       throw new Error(`${definition.name} is described to the model, not run by it`);
     },
   };
+}
+
+/** The name of the schema's only property when it is a required string, else undefined. */
+function singleTextField(schema: Record<string, unknown>): string | undefined {
+  const properties = schema.properties as Record<string, { type?: unknown }> | undefined;
+  const names = Object.keys(properties ?? {});
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  if (names.length !== 1 || properties?.[names[0]]?.type !== "string" || !required.includes(names[0]))
+    return undefined;
+  return names[0];
 }
 
 /**
