@@ -15,12 +15,14 @@ import type { Trace } from "./solve.ts";
 import type { CurriculumSource } from "./sources.ts";
 
 /** Bumped whenever the traces for the same inputs would change. */
-export const CURRICULUM_FORMAT_VERSION = 1;
+export const CURRICULUM_FORMAT_VERSION = 2;
 
 export interface CachedCurriculumOptions {
   seed: number;
   count: number;
   mix?: Partial<Record<QuestionType, number>>;
+  /** Copy drills, as a share of count. Default 0. */
+  drills?: number;
   opened: CurriculumSource;
   /** Where cached curricula live (paths.cacheDir). */
   cacheDir: string;
@@ -38,6 +40,7 @@ export function curriculumKey(options: Omit<CachedCurriculumOptions, "cacheDir" 
     seed: options.seed,
     count: options.count,
     mix: options.mix ?? DEFAULT_MIX,
+    drills: options.drills ?? 0,
     source,
     stamp,
   });
@@ -57,6 +60,7 @@ export async function loadOrGenerateCurriculum(options: CachedCurriculumOptions)
     seed: options.seed,
     count: options.count,
     mix: options.mix,
+    drills: options.drills,
     source: options.opened.source,
     tools: options.opened.tools,
     progress: options.progress,

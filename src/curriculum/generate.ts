@@ -4,10 +4,12 @@
  * same KB, same options: the same traces in the same order.
  */
 import { generateWorldQA } from "../eval/worldqa/generate.ts";
+import { splitPools } from "../eval/worldqa/pools.ts";
 import { createRandom, hashString } from "../eval/worldqa/random.ts";
 import { QUESTION_TYPES, type QuestionType, type Split } from "../eval/worldqa/types.ts";
 import { loadWorldRecords, type WorldRecords } from "../knowledge/world/records.ts";
 import { createProgress } from "../progress.ts";
+import { copyDrills } from "./drills.ts";
 import type { RecordTaskGenerator } from "./record-tasks.ts";
 import { type DropReason, type SolverTools, solveTask, type Trace } from "./solve.ts";
 import type { Task } from "./task.ts";
@@ -17,6 +19,8 @@ import { worldTask } from "./world-tasks.ts";
 export interface TaskSource {
   /** Up to `count` distinct tasks of one type from one split. */
   tasks(options: { type: QuestionType; count: number; split: Split; seed: number; heldOut: boolean }): Task[];
+  /** Names of the split's records, as questions write them (for copy drills). */
+  names(split: Split): string[];
 }
 
 /** WorldQA's questions over the world records. */
@@ -26,6 +30,14 @@ export function worldTaskSource(records?: WorldRecords): TaskSource {
       generateWorldQA({ seed, split, count, types: [type], heldOutPhrasings: heldOut, records }).map(
         (question) => worldTask(question, records ?? loadWorldRecords()),
       ),
+    names: (split) => {
+      const pools = splitPools(records ?? loadWorldRecords(), split);
+      return [
+        ...pools.cities.map((entry) => entry.label),
+        ...pools.countries.map((country) => country.name),
+        ...pools.elements.flatMap((element) => [element.name, element.symbol]),
+      ];
+    },
   };
 }
 
@@ -44,6 +56,7 @@ export function recordTaskSource(generator: RecordTaskGenerator): TaskSource {
       }
       return tasks;
     },
+    names: (split) => generator.names(split),
   };
 }
 
@@ -69,6 +82,8 @@ export interface CurriculumOptions {
   mix?: Partial<Record<QuestionType, number>>;
   /** Phrase questions with the held-out templates (for evaluation only). Default false. */
   heldOutPhrasings?: boolean;
+  /** Copy drills added, as a share of `count` (drills.ts). Default 0. */
+  drills?: number;
   /** Draw a progress bar. Default true (silenced by $COGCORE_QUIET). */
   progress?: boolean;
 }
@@ -138,6 +153,8 @@ export async function generateCurriculum(options: CurriculumOptions): Promise<Cu
   } finally {
     progress.stop();
   }
+  const drillCount = Math.round((options.drills ?? 0) * options.count);
+  if (drillCount > 0) traces.push(...copyDrills(options.source.names(split), drillCount, options.seed));
   return { traces: shuffle(traces, options.seed), dropped, attempted };
 }
 

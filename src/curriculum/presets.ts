@@ -21,6 +21,10 @@ export interface TrainPreset {
   traces: number;
   /** Share of each question type. Default: the curriculum's DEFAULT_MIX. */
   mix?: Partial<Record<QuestionType, number>>;
+  /** Copy drills added to the curriculum, as a share of `traces` (drills.ts). Default 0. */
+  drills?: number;
+  /** Loss weight of the question's and the observations' tokens (the assistant's weigh 1). Default 0. */
+  contextWeight?: number;
   /** Tokens per training row (several traces are packed into one). */
   seqLen: number;
   /** Context of the trained model: the longest conversation it is run on. */

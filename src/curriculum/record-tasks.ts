@@ -128,6 +128,11 @@ export class RecordTaskGenerator {
     }
   }
 
+  /** The names of the split's records. */
+  names(split: Split): string[] {
+    return (this.pools.get(split) ?? []).map((record) => record.name);
+  }
+
   /** One task of this type from this split, or undefined when the draw does not fit (draw again). */
   draw(type: QuestionType, split: Split, random: () => number, heldOut: boolean): Task | undefined {
     const pool = this.pools.get(split) ?? [];
@@ -233,7 +238,7 @@ export class RecordTaskGenerator {
       template,
       heldOut,
       split,
-      thinking: `${f} of ${a.name}, then its ${g}`,
+      thinking: `the ${f}, then its ${g}`,
       lookups: [this.step(a, link), this.step(target, field)],
       answer: { kind: "value", text: String(target.fields[field]) },
       expected: expectedOf(target.fields[field]),
@@ -277,7 +282,7 @@ export class RecordTaskGenerator {
       template,
       heldOut,
       split,
-      thinking: `${words} of ${a.name} and ${b.name}, then ${type === "comparison" ? "compare" : sum ? "add" : "subtract"}`,
+      thinking: `two ${words} values, then ${type === "comparison" ? "compare" : sum ? "add" : "subtract"}`,
       lookups: [this.step(a, field), this.step(b, field)],
       calc: `${va} ${sum ? "+" : "-"} ${vb}`,
       answer: type === "comparison" ? { kind: "sign", positive: a.name, negative: b.name } : { kind: "calc" },

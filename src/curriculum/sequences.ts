@@ -16,10 +16,14 @@ import type { TrainingSequence } from "../model/batches.ts";
 import { type CoreTurn, END, renderAssistantTurn, TOOL, USER } from "../model/chat-template.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 
-/** One trace's tokens and their loss weights (index i: the weight of predicting token i). */
+/**
+ * One trace's tokens and their loss weights (index i: the weight of predicting token i). With
+ * `contextWeight` > 0, the question's and the observations' tokens are learned too, at that weight.
+ */
 export function traceSequence(
   turns: CoreTurn[],
   tokenizer: Tokenizer,
+  contextWeight = 0,
 ): { tokens: number[]; weights: number[] } {
   const tokens: number[] = [];
   const weights: number[] = [];
@@ -36,7 +40,7 @@ export function traceSequence(
       tokens.push(id);
       const learned =
         turn.role === "assistant" ? index > 0 : turn.role === "tool" && index === 0 && afterCall;
-      weights.push(learned ? 1 : 0);
+      weights.push(learned ? 1 : turn.role === "assistant" ? 0 : contextWeight);
     });
     afterCall = turn.role === "assistant" && turn.calls !== undefined;
   }

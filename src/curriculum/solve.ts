@@ -28,7 +28,8 @@ export interface SolverTools {
 
 export interface Trace {
   id: string;
-  type: Task["type"];
+  /** The question type, or "drill" for a copy drill (drills.ts). */
+  type: Task["type"] | "drill";
   kind: string;
   split: Task["split"];
   template: string;

@@ -22,7 +22,7 @@ export interface CurriculumStatistics {
   traces: number;
   attempted: number;
   dropped: Curriculum["dropped"];
-  byType: Partial<Record<QuestionType, TypeStatistics>>;
+  byType: Partial<Record<QuestionType | "drill", TypeStatistics>>;
   /** Evidence passages by rank among their search's hits: [first, second, third, …]. */
   evidenceRanks: number[];
   /** Questions naming a place by more than its own name ("Paris, Texas, United States"). */
@@ -31,7 +31,8 @@ export interface CurriculumStatistics {
 }
 
 export function curriculumStatistics(curriculum: Curriculum, tokenizer: Tokenizer): CurriculumStatistics {
-  const byType: Partial<Record<QuestionType, TypeStatistics & { sum: number; learned: number }>> = {};
+  const byType: Partial<Record<QuestionType | "drill", TypeStatistics & { sum: number; learned: number }>> =
+    {};
   const evidenceRanks: number[] = [];
   let totalTokens = 0;
   let disambiguatedNames = 0;

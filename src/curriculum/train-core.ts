@@ -46,6 +46,8 @@ export interface TrainCoreOptions {
   signal?: AbortSignal;
   /** Draw progress bars. Default true (silenced by $COGCORE_QUIET). */
   progress?: boolean;
+  /** Called after every optimizer step. */
+  onStep?: (info: StepInfo) => void;
 }
 
 export interface TrainCoreResult {
@@ -84,7 +86,11 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   const seed = previous?.training.seed ?? options.seed ?? 1;
   const kb = previous?.training.kb ?? options.kb ?? "world";
   const steps = options.steps ?? previous?.training.steps ?? preset.steps;
-  const opened = await openCurriculumSource(kb, { config: options.config, paths: options.paths });
+  const opened = await openCurriculumSource(kb, {
+    config: options.config,
+    paths: options.paths,
+    quiet: options.progress === false ? true : undefined,
+  });
   let curriculumTexts: string[];
   let sequences: ReturnType<typeof traceSequence>[];
   let tokenizer: Tokenizer;
@@ -93,6 +99,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
       seed,
       count: preset.traces,
       mix: preset.mix,
+      drills: preset.drills,
       opened,
       cacheDir: options.paths.cacheDir,
       progress: options.progress,
@@ -101,7 +108,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
     tokenizer =
       previous?.checkpoint.tokenizer ??
       trainTokenizer(curriculumTexts, { vocabSize: preset.vocabSize, progress: options.progress });
-    sequences = curriculum.traces.map((trace) => traceSequence(trace.turns, tokenizer));
+    sequences = curriculum.traces.map((trace) => traceSequence(trace.turns, tokenizer, preset.contextWeight));
   } finally {
     await opened.close();
   }
@@ -154,6 +161,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
       onStep: (info) => {
         last = info;
         progress.update(info.step, stepStatus(info, done, sessionStart));
+        options.onStep?.(info);
       },
       onCheckpoint: (checkpoint) => {
         const complete = checkpoint.step === steps;

@@ -57,30 +57,32 @@ function elementStep(element: ElementRecord, value: string, bySymbol: boolean): 
   return { query, passageId: element.id, value };
 }
 
-/** What the kind's plan says, or undefined for single-step kinds. */
-function plan(question: WorldQuestion, names: string[]): string | undefined {
-  const [a, b] = names;
+/**
+ * The kind's plan, or undefined for single-step kinds. It names the steps, not the entities: the names
+ * are copied once, into the calls, where the model copies them from the question or a passage.
+ */
+function plan(question: WorldQuestion): string | undefined {
   switch (question.kind) {
     case "capital-population":
-      return `capital of ${a}, then its population`;
+      return "the capital, then its population";
     case "city-country-currency":
-      return `country of ${a}, then its currency`;
+      return "the country of the city, then its currency";
     case "city-country-capital":
-      return `country of ${a}, then its capital`;
+      return "the country of the city, then its capital";
     case "population-difference":
-      return `populations of ${a} and ${b}, then subtract`;
+      return "two populations, then subtract";
     case "population-sum":
-      return `populations of ${a} and ${b}, then add`;
+      return "two populations, then add";
     case "area-difference":
-      return `areas of ${a} and ${b}, then subtract`;
+      return "two areas, then subtract";
     case "molar-mass":
-      return `atomic masses of ${names.join(", ")}, then add`;
+      return "the atomic mass of each element, then add";
     case "city-more-people":
-      return `populations of ${a} and ${b}, then compare`;
+      return "two populations, then compare";
     case "country-larger":
-      return `areas of ${a} and ${b}, then compare`;
+      return "two areas, then compare";
     case "element-heavier":
-      return `atomic masses of ${a} and ${b}, then compare`;
+      return "two atomic masses, then compare";
     default:
       return undefined;
   }
@@ -90,7 +92,7 @@ interface Procedure {
   lookups: LookupStep[];
   calc?: string;
   answer: AnswerRule;
-  /** Names for the plan, in the order the procedure visits them. */
+  /** The entities as the question names them, in the order the procedure visits them. */
   names: string[];
 }
 
@@ -260,7 +262,7 @@ export function worldTask(question: WorldQuestion, records: WorldRecords): Task 
     split: question.split,
     template: question.phrasing.template,
     heldOut: question.phrasing.heldOut,
-    thinking: plan(question, procedure.names),
+    thinking: plan(question),
     lookups: procedure.lookups,
     calc: procedure.calc,
     answer: procedure.answer,

@@ -6,7 +6,11 @@
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWorldKnowledgeBase, isWorldBuildCurrent, WORLD_FORMAT_VERSION } from "../../src/knowledge/world/build.ts";
+import {
+  buildWorldKnowledgeBase,
+  isWorldBuildCurrent,
+  WORLD_FORMAT_VERSION,
+} from "../../src/knowledge/world/build.ts";
 
 const STALE_LOCK_MS = 5 * 60_000;
 

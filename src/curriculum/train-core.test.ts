@@ -1,0 +1,100 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../config.ts";
+import { AbortedError } from "../errors.ts";
+import { loadCheckpoint } from "../model/checkpoint.ts";
+import { PRESETS } from "./presets.ts";
+import { trainCore } from "./train-core.ts";
+
+// A small structured KB keeps these runs fast: the procedure, not the world, is under test.
+let directory: string;
+let csv: string;
+const config = () => parseConfig({ dataDir: join(directory, "data") });
+const paths = () => ({ dataDir: join(directory, "data"), cacheDir: join(directory, "cache") });
+
+beforeAll(() => {
+  directory = mkdtempSync(join(tmpdir(), "cogcore-train-"));
+  const rows = ["name,mass,diameter"];
+  for (let index = 0; index < 60; index++)
+    rows.push(
+      `Body${String.fromCharCode(65 + (index % 26))}${String.fromCharCode(65 + Math.floor(index / 26))},${((index * 37) % 900) + 11},${((index * 53) % 4000) + 120}`,
+    );
+  csv = join(directory, "bodies.csv");
+  writeFileSync(csv, `${rows.join("\n")}\n`);
+});
+
+const preset = PRESETS.tiny;
+
+describe("cogcore train", () => {
+  it("resumes an interrupted run to the same weights as an uninterrupted one", async () => {
+    const common = { preset, kb: csv, config: config(), paths: paths(), progress: false, steps: 8 };
+    const whole = await trainCore({ ...common, out: join(directory, "whole") });
+    expect(whole.step).toBe(8);
+    const controller = new AbortController();
+    const interrupted = trainCore({
+      ...common,
+      out: join(directory, "split"),
+      signal: controller.signal,
+      onStep: (info) => {
+        if (info.step === 3) controller.abort();
+      },
+    });
+    await expect(interrupted).rejects.toBeInstanceOf(AbortedError);
+    const saved = loadCheckpoint(join(directory, "split"));
+    expect(saved.optimizer?.step).toBe(3);
+    expect(saved.training).toMatchObject({ step: 3, complete: false, preset: "tiny" });
+    await expect(trainCore({ ...common, out: join(directory, "split") })).rejects.toThrow(
+      /already holds a checkpoint/,
+    );
+    const resumed = await trainCore({ ...common, out: join(directory, "split"), resume: true });
+    expect(resumed.step).toBe(8);
+    const [a, b] = [loadCheckpoint(join(directory, "whole")), loadCheckpoint(join(directory, "split"))];
+    expect(b.params).toEqual(a.params);
+    expect(b.tokenizer.toJSON()).toEqual(a.tokenizer.toJSON());
+    // A finished run keeps weights, tokenizer and its record, not the optimizer state.
+    expect(b.optimizer).toBeUndefined();
+    expect(b.training).toMatchObject({ step: 8, complete: true });
+  }, 120_000);
+
+  it("survives SIGKILL: the CLI resumes from the last checkpoint and finishes", async () => {
+    const out = join(directory, "killed");
+    const args = ["train", "--preset", "tiny", "--kb", csv, "--out", out, "--steps", "16", "--quiet"];
+    const env = {
+      ...process.env,
+      XDG_DATA_HOME: join(directory, "xdg"),
+      XDG_CACHE_HOME: join(directory, "xdg-cache"),
+    };
+    const child = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args], { env, stdio: "ignore" });
+    const trainingFile = join(out, "training.json");
+    await new Promise<void>((done, fail) => {
+      const timer = setInterval(() => {
+        if (existsSync(trainingFile)) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          done();
+        }
+      }, 10);
+      child.once("exit", () => {
+        clearInterval(timer);
+        fail(new Error("the run ended before it could be killed"));
+      });
+    });
+    await new Promise((done) => child.once("exit", done));
+    const killedAt = JSON.parse(readFileSync(trainingFile, "utf8")) as { step: number; complete: boolean };
+    expect(killedAt.complete).toBe(false);
+    const resumed = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args, "--resume", "--json"], {
+      env,
+    });
+    let stdout = "";
+    resumed.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    const code = await new Promise((done) => resumed.once("exit", done));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ step: 16, steps: 16 });
+    expect(loadCheckpoint(out).training).toMatchObject({ step: 16, complete: true });
+  }, 120_000);
+});
