@@ -9,6 +9,7 @@
  *   ungrounded         nothing was retrieved or computed: the answer comes from the model's memory
  *   unsupported-number a number in the answer is in no cited passage, tool result or the question
  */
+import { focusPassage } from "../knowledge/focus.ts";
 import type { Hit } from "../knowledge/types.ts";
 import type { Abstention, Citation } from "./types.ts";
 
@@ -38,11 +39,17 @@ export class EvidenceLedger {
   }
 }
 
-/** The observation the model reads after a search: one numbered line per passage, with its source. */
-export function formatHits(query: string, hits: Hit[], numbers: number[]): string {
+/**
+ * The observation the model reads after a search: one numbered line per passage, with its source;
+ * with `focus` (the core's compact calls ask for it), each passage cut to what the query asks.
+ */
+export function formatHits(query: string, hits: Hit[], numbers: number[], focus = false): string {
   if (hits.length === 0) return `No passages found for "${query}".`;
   return hits
-    .map((hit, index) => `[${numbers[index]}] ${hit.text.trim()} (source: ${hit.source})`)
+    .map((hit, index) => {
+      const text = focus ? focusPassage(hit.text, query) : hit.text.trim();
+      return `[${numbers[index]}] ${text} (source: ${hit.source})`;
+    })
     .join("\n");
 }
 

@@ -336,13 +336,13 @@ async function dispatch(
 ): Promise<{ outcome: ToolOutcome; hitNumbers?: number[] }> {
   const { options } = state;
   if (call.toolName === "search" && options.knowledge) {
-    const query = (call.input as { query?: unknown } | null)?.query;
+    const { query, focus } = (call.input ?? {}) as { query?: unknown; focus?: unknown };
     if (typeof query !== "string" || query.trim() === "")
       return { outcome: { content: 'search needs {"query": "…"}, a non-empty text', isError: true } };
     const hits = await options.knowledge.search(query, { k: options.searchK ?? 5 });
     const hitNumbers = state.ledger.add(hits);
     return {
-      outcome: { content: formatHits(query, hits, hitNumbers), isError: false, data: hits },
+      outcome: { content: formatHits(query, hits, hitNumbers, focus === true), isError: false, data: hits },
       hitNumbers,
     };
   }

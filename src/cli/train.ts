@@ -15,6 +15,7 @@ interface TrainArgs extends GlobalOptions {
   kb?: string;
   seed?: number;
   steps?: number;
+  minutes?: number;
   json?: boolean;
 }
 
@@ -37,6 +38,10 @@ export const trainCommand: CommandModule<GlobalOptions, TrainArgs> = {
       .option("kb", { type: "string", describe: "world (default) or a CSV/JSON/JSONL file of records" })
       .option("seed", { type: "number", describe: "Seed of data, weights and batch order (default 1)" })
       .option("steps", { type: "number", describe: "Optimizer steps (default: the preset's)" })
+      .option("minutes", {
+        type: "number",
+        describe: "Fit the run in this many minutes: steps chosen from a timing (default: the preset's)",
+      })
       .option("json", { type: "boolean", describe: "Print one JSON object" }),
   handler: async (args) => {
     const context = loadContext(args);
@@ -55,6 +60,7 @@ export const trainCommand: CommandModule<GlobalOptions, TrainArgs> = {
         kb: args.kb,
         seed: args.seed,
         steps: args.steps,
+        minutes: args.minutes,
         config: context.config,
         paths: context.paths,
         signal: controller.signal,

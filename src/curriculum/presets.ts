@@ -33,8 +33,10 @@ export interface TrainPreset {
   batchSize: number;
   /** Batches per optimizer step. */
   gradientAccumulation: number;
-  /** Optimizer steps. */
+  /** Optimizer steps (when `minutes` is not set). */
   steps: number;
+  /** Fit the run in this many minutes, data preparation included (train-core.ts). Default: unset. */
+  minutes?: number;
   optimizer: Partial<OptimizerConfig>;
   /** Steps between checkpoints. */
   checkpointEvery: number;
@@ -43,15 +45,18 @@ export interface TrainPreset {
 export const PRESETS: Record<string, TrainPreset> = {
   core: {
     name: "core",
-    model: { dim: 256, nLayers: 5, nHeads: 8, nKvHeads: 4 },
-    vocabSize: 2048,
+    // A small, fast model: on 2 cores it sees many more traces in the time than a wider one does.
+    model: { dim: 128, nLayers: 4, nHeads: 4, nKvHeads: 2 },
+    vocabSize: 1024,
     traces: 16_000,
+    contextWeight: 0.25,
     seqLen: 512,
     contextLength: 1024,
-    batchSize: 8,
+    batchSize: 4,
     gradientAccumulation: 1,
-    steps: 1400,
-    optimizer: { learningRate: 3e-3, warmupSteps: 60, weightDecay: 0.05, minLearningRateRatio: 0.05 },
+    steps: 4000,
+    minutes: 85,
+    optimizer: { learningRate: 8e-3, warmupSteps: 60, weightDecay: 0.05, minLearningRateRatio: 0.05 },
     checkpointEvery: 50,
   },
   mini: {

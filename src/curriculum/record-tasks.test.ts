@@ -85,7 +85,7 @@ describe("curriculum from a user's structured KB", () => {
         const hits = await opened.knowledge.search(query, { k: CORE_SEARCH_K });
         expect(trace.turns[index + 1]).toEqual({
           role: "tool",
-          content: formatHits(query, hits, ledger.add(hits)),
+          content: formatHits(query, hits, ledger.add(hits), true),
         });
       }
     }
@@ -103,6 +103,7 @@ describe("curriculum from a user's structured KB", () => {
     expect(calls.map((call) => call.function.name)).toEqual(["search", "search", "calc"]);
     expect(JSON.parse(calls[0].function.arguments)).toEqual({
       query: arithmetic.turns[1].role === "assistant" ? arithmetic.turns[1].calls?.[0].slice(7, -1) : "",
+      focus: true, // the observations are focused hits: the export says so, so that a replay matches
     });
     const toolMessages = example.messages.filter((message) => message.role === "tool");
     expect(toolMessages.map((message) => message.tool_call_id)).toEqual(calls.map((call) => call.id));

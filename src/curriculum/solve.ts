@@ -89,7 +89,7 @@ export async function solveTask(task: Task, tools: SolverTools): Promise<SolveOu
     assistant(`search(${step.query})`);
     const hits = await tools.knowledge.search(step.query, { k });
     const numbers = ledger.add(hits);
-    turns.push({ role: "tool", content: formatHits(step.query, hits, numbers) });
+    turns.push({ role: "tool", content: formatHits(step.query, hits, numbers, true) });
     if (step.passageId === undefined) continue;
     const rank = hits.findIndex((hit) => hit.id === step.passageId);
     if (rank < 0)

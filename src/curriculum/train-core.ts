@@ -6,21 +6,25 @@
  * i depends only on (seed, i), and the curriculum and the tokenizer are rebuilt identically (or read
  * from the checkpoint).
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
 import { hashString } from "../eval/worldqa/random.ts";
-import { sequenceBatches } from "../model/batches.ts";
+import { writeFileAtomic } from "../model/atomic-file.ts";
+import { Backprop, type Batch } from "../model/backprop.ts";
+import { sequenceBatches, type TrainingSequence } from "../model/batches.ts";
 import { trainTokenizer } from "../model/bpe-train.ts";
-import { renderConversation } from "../model/chat-template.ts";
+import { type CoreTurn, renderConversation } from "../model/chat-template.ts";
 import { loadCheckpoint, saveCheckpoint, type TrainingState } from "../model/checkpoint.ts";
 import { type ModelConfig, parameterCounts, resolveModelConfig } from "../model/config.ts";
 import { CoreModel } from "../model/model.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { type StepInfo, train } from "../model/train.ts";
+import { allocFloats, freeFloats } from "../model/wasm/runtime.ts";
 import type { Paths } from "../paths.ts";
 import { createProgress } from "../progress.ts";
+import { GROUNDING_FILE, type GroundingTrace, procedureWordsOf } from "../providers/grounding.ts";
 import { loadOrGenerateCurriculum } from "./cache.ts";
 import type { TrainPreset } from "./presets.ts";
 import { packSequences, traceSequence } from "./sequences.ts";
@@ -40,6 +44,12 @@ export interface TrainCoreOptions {
   seed?: number;
   /** Optimizer steps (overrides the preset's). */
   steps?: number;
+  /**
+   * Fit the whole run, data preparation included, in this many minutes: the step count is chosen from a
+   * timing of a few steps on this machine. Default: the preset's `minutes`, else its fixed steps. A
+   * resumed run keeps the step count it started with.
+   */
+  minutes?: number;
   config: Config;
   paths: Paths;
   /** Stops after the current step and checkpoints (SIGINT, SIGTERM). */
@@ -85,7 +95,8 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   const previous = readPrevious(options);
   const seed = previous?.training.seed ?? options.seed ?? 1;
   const kb = previous?.training.kb ?? options.kb ?? "world";
-  const steps = options.steps ?? previous?.training.steps ?? preset.steps;
+  const fixedSteps = options.steps ?? previous?.training.steps;
+  const minutes = fixedSteps === undefined ? (options.minutes ?? preset.minutes) : undefined;
   const opened = await openCurriculumSource(kb, {
     config: options.config,
     paths: options.paths,
@@ -93,6 +104,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   });
   let curriculumTexts: string[];
   let sequences: ReturnType<typeof traceSequence>[];
+  let procedureWords: string[];
   let tokenizer: Tokenizer;
   try {
     const curriculum = await loadOrGenerateCurriculum({
@@ -105,6 +117,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
       progress: options.progress,
     });
     curriculumTexts = curriculum.traces.map((trace) => renderConversation(trace.turns));
+    procedureWords = procedureWordsOf(curriculum.traces.map((trace) => groundingTrace(trace.turns)));
     tokenizer =
       previous?.checkpoint.tokenizer ??
       trainTokenizer(curriculumTexts, { vocabSize: preset.vocabSize, progress: options.progress });
@@ -122,6 +135,17 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   const config = previous?.checkpoint.config ?? modelConfig(preset, tokenizer);
   const model = previous ? new CoreModel(config, previous.checkpoint.params) : CoreModel.init(config, seed);
   const done = previous?.checkpoint.optimizer?.step ?? 0;
+  const steps =
+    fixedSteps ??
+    (minutes === undefined
+      ? preset.steps
+      : fitSteps({
+          preset,
+          config,
+          seed,
+          rows: packed.rows,
+          secondsLeft: minutes * 60 - (performance.now() - started) / 1000,
+        }));
   const runState = (step: number, complete: boolean, seconds: number): RunState => ({
     preset: preset.name,
     seed,
@@ -141,6 +165,11 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
     quiet: options.progress === false ? true : undefined,
   });
   progress.update(done);
+  // Beside the weights from the start: checkpoints carry it over (checkpoint.ts).
+  mkdirSync(options.out, { recursive: true });
+  writeFileAtomic(join(options.out, GROUNDING_FILE), [
+    new TextEncoder().encode(`${JSON.stringify({ procedureWords }, null, 2)}\n`),
+  ]);
   let last: StepInfo | undefined;
   const sessionStart = performance.now();
   try {
@@ -193,6 +222,43 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   }
 }
 
+/**
+ * How many steps fit in the time left: a throwaway copy of the model takes a few steps on the real
+ * batches, and the count leaves 4 % to spare for checkpoints and a machine that slows down.
+ */
+function fitSteps(options: {
+  preset: TrainPreset;
+  config: ModelConfig;
+  seed: number;
+  rows: TrainingSequence[];
+  secondsLeft: number;
+}): number {
+  const { preset } = options;
+  const probe = CoreModel.init(options.config, options.seed + 1);
+  const batches = sequenceBatches(options.rows, {
+    batchSize: preset.batchSize,
+    seqLen: preset.seqLen,
+    seed: options.seed,
+  });
+  const backprop = new Backprop(probe, { batchSize: preset.batchSize, seqLen: preset.seqLen });
+  const grads = allocFloats(probe.params.length);
+  let first = 0;
+  const probes = 4;
+  try {
+    for (let step = 0; step < probes; step++) {
+      if (step === 1) first = performance.now();
+      for (let batch = 0; batch < preset.gradientAccumulation; batch++)
+        backprop.accumulateGradients(batches.next().value as Batch, grads, 1, 1);
+    }
+  } finally {
+    backprop.dispose();
+    freeFloats(grads);
+  }
+  const secondsPerStep = (performance.now() - first) / 1000 / (probes - 1);
+  // The optimizer update costs a few passes over the parameters: a tenth more covers it.
+  return Math.max(1, Math.floor((0.96 * options.secondsLeft) / (secondsPerStep * 1.1)));
+}
+
 function stepStatus(info: StepInfo, firstStep: number, sessionStart: number): string {
   const elapsed = (performance.now() - sessionStart) / 1000;
   const perStep = elapsed / Math.max(1, info.step - firstStep);
@@ -235,4 +301,17 @@ function readPrevious(options: TrainCoreOptions) {
     });
   }
   return { checkpoint, training };
+}
+
+/** What a trace's assistant reads (question, tool results) and writes (call arguments, answers), in order. */
+export function groundingTrace(turns: CoreTurn[]): GroundingTrace {
+  const trace: GroundingTrace = [];
+  for (const turn of turns) {
+    if (turn.role !== "assistant") trace.push({ role: "read", text: turn.content });
+    else if (turn.answer !== undefined) trace.push({ role: "write", text: turn.answer });
+    else
+      for (const call of turn.calls)
+        trace.push({ role: "write", text: call.slice(call.indexOf("(") + 1, -1) });
+  }
+  return trace;
 }

@@ -44,18 +44,31 @@ function record<K extends WorldRecord["kind"]>(
   return found as Extract<WorldRecord, { kind: K }>;
 }
 
-function cityStep(city: CityRecord, label: string, value: string): LookupStep {
-  return { query: `city ${label}`, passageId: city.id, value };
+/** The field a step reads, named last in its query: the search tool's focused hits show that field. */
+type Field = "population" | "capital" | "area" | "currency" | "mass";
+const ask = (field?: Field) => (field ? ` ${field}` : "");
+
+function cityStep(city: CityRecord, label: string, value: string, field?: Field): LookupStep {
+  return { query: `city ${label}${ask(field)}`, passageId: city.id, value };
 }
 
-function countryStep(country: CountryRecord, value: string): LookupStep {
-  return { query: `country ${country.name}`, passageId: country.id, value };
+function countryStep(country: CountryRecord, value: string, field?: Field): LookupStep {
+  return { query: `country ${country.name}${ask(field)}`, passageId: country.id, value };
 }
 
-function elementStep(element: ElementRecord, value: string, bySymbol: boolean): LookupStep {
+function elementStep(element: ElementRecord, value: string, bySymbol: boolean, field?: Field): LookupStep {
   const query = bySymbol ? `element symbol ${element.symbol}` : `element ${element.name}`;
-  return { query, passageId: element.id, value };
+  return { query: `${query}${ask(field)}`, passageId: element.id, value };
 }
+
+/** The field a single-lookup kind reads ("city-country" reads the first sentence: no field). */
+const LOOKUP_FIELD: Partial<Record<string, Field>> = {
+  "city-population": "population",
+  "country-capital": "capital",
+  "country-currency": "currency",
+  "country-area": "area",
+  "element-mass": "mass",
+};
 
 /**
  * The kind's plan, or undefined for single-step kinds. It names the steps, not the entities: the names
@@ -111,14 +124,22 @@ function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<st
     case "city-country": {
       const city = record(records, first.entity, "city");
       const label = labels.get(city.id) ?? city.name;
-      return { lookups: [cityStep(city, label, value(first))], answer, names: [label] };
+      return {
+        lookups: [cityStep(city, label, value(first), LOOKUP_FIELD[q.kind])],
+        answer,
+        names: [label],
+      };
     }
     case "country-capital":
     case "country-region":
     case "country-currency":
     case "country-area": {
       const country = record(records, first.entity, "country");
-      return { lookups: [countryStep(country, answerText)], answer, names: [country.name] };
+      return {
+        lookups: [countryStep(country, answerText, LOOKUP_FIELD[q.kind])],
+        answer,
+        names: [country.name],
+      };
     }
     case "element-number":
     case "element-mass":
@@ -126,7 +147,11 @@ function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<st
     case "symbol-element": {
       const element = record(records, first.entity, "element");
       const bySymbol = q.kind === "symbol-element";
-      return { lookups: [elementStep(element, answerText, bySymbol)], answer, names: [element.name] };
+      return {
+        lookups: [elementStep(element, answerText, bySymbol, LOOKUP_FIELD[q.kind])],
+        answer,
+        names: [element.name],
+      };
     }
     case "capital-population": {
       const country = record(records, first.entity, "country");
@@ -134,8 +159,12 @@ function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<st
       const capitalName = country.capitals[0];
       return {
         lookups: [
-          countryStep(country, capitalName),
-          { query: `city ${capitalName} ${country.name}`, passageId: capital.id, value: value(second) },
+          countryStep(country, capitalName, "capital"),
+          {
+            query: `city ${capitalName} ${country.name} population`,
+            passageId: capital.id,
+            value: value(second),
+          },
         ],
         answer,
         names: [country.name],
@@ -147,7 +176,10 @@ function lookupProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<st
       const country = record(records, second.entity, "country");
       const label = labels.get(city.id) ?? city.name;
       return {
-        lookups: [cityStep(city, label, country.name), countryStep(country, answerText)],
+        lookups: [
+          cityStep(city, label, country.name),
+          countryStep(country, answerText, q.kind === "city-country-currency" ? "currency" : "capital"),
+        ],
         answer,
         names: [label],
       };
@@ -166,13 +198,13 @@ function factSteps(q: WorldQuestion, records: WorldRecords, labels: Map<string, 
     const value = plainNumber(fact.value as number);
     if (found?.kind === "city") {
       const label = labels.get(found.id) ?? found.name;
-      return { step: cityStep(found, label, value), name: label };
+      return { step: cityStep(found, label, value, "population"), name: label };
     }
-    if (found?.kind === "country") return { step: countryStep(found, value), name: found.name };
+    if (found?.kind === "country") return { step: countryStep(found, value, "area"), name: found.name };
     const element = record(records, fact.entity, "element");
     const bySymbol = q.kind === "molar-mass";
     return {
-      step: elementStep(element, value, bySymbol),
+      step: elementStep(element, value, bySymbol, "mass"),
       name: bySymbol ? element.symbol : element.name,
     };
   });
@@ -230,6 +262,11 @@ function unanswerableProcedure(
     "country-population": "country",
     "city-founding": "city",
   };
+  const fieldWord: Record<string, string> = {
+    "invented-city-population": " population",
+    "invented-country-capital": " capital",
+    "country-population": " population",
+  };
   let name = subject;
   if (q.kind === "city-founding") {
     const cityId = q.entities.find((id) => id.startsWith("city:"))!;
@@ -238,7 +275,7 @@ function unanswerableProcedure(
     name = record(records, q.entities[0], "country").name;
   }
   return {
-    lookups: [{ query: `${kindWord[q.kind] ?? "city"} ${name}` }],
+    lookups: [{ query: `${kindWord[q.kind] ?? "city"} ${name}${fieldWord[q.kind] ?? ""}` }],
     answer: { kind: "abstain" },
     names: [name],
   };

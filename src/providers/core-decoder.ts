@@ -12,6 +12,7 @@ import { type CallGrammarState, createCallGrammar } from "../tools/call-grammar.
 import { parseCall, type ToolLookup } from "../tools/call-syntax.ts";
 import type { ResolvedBudget } from "./budget.ts";
 import { type DecodedToken, forceThinkingBudget } from "./budget-forcing.ts";
+import { type Grounding, type GroundingState, tokenByteStrings } from "./grounding.ts";
 import type { AssistantContentPart, FinishReason, StreamPart } from "./spec.ts";
 
 /** Where logits come from: our engine (InferenceSession) or llama.cpp (llamacpp/session.ts). */
@@ -49,6 +50,8 @@ export interface CoreDecoderOptions {
   temperature: number;
   seed: number;
   abortSignal?: AbortSignal;
+  /** Keeps every word of a call's argument and of the answer grounded (grounding.ts). Default: off. */
+  grounding?: Grounding;
   emit: (part: StreamPart) => void;
 }
 
@@ -56,7 +59,7 @@ export interface CoreDecoderOptions {
 class OutOfRoom extends Error {}
 
 /** Per tokenizer: the text each token decodes to (for the grammar) and the mask of ordinary tokens. */
-const vocabularies = new WeakMap<Tokenizer, { texts: string[]; ordinary: Uint8Array }>();
+const vocabularies = new WeakMap<Tokenizer, { texts: string[]; bytes: string[]; ordinary: Uint8Array }>();
 
 function vocabularyOf(tokenizer: Tokenizer) {
   let vocabulary = vocabularies.get(tokenizer);
@@ -69,7 +72,7 @@ function vocabularyOf(tokenizer: Tokenizer) {
       texts.push(special ? "" : decoder.decode(tokenizer.decodeToken(id)));
       ordinary[id] = special ? 0 : 1;
     }
-    vocabulary = { texts, ordinary };
+    vocabulary = { texts, bytes: tokenByteStrings(tokenizer), ordinary };
     vocabularies.set(tokenizer, vocabulary);
   }
   return vocabulary;
@@ -80,6 +83,7 @@ export class CoreDecoder {
   private readonly sampler: Sampler;
   private readonly ids: Record<SpecialToken, number>;
   private readonly texts: string[];
+  private readonly bytes: string[];
   private readonly ordinary: Uint8Array;
   private logits: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private generated = 0;
@@ -94,7 +98,7 @@ export class CoreDecoder {
     const ids = {} as Record<SpecialToken, number>;
     for (const token of SPECIAL_TOKENS) ids[token] = options.tokenizer.specialTokenId(token);
     this.ids = ids;
-    ({ texts: this.texts, ordinary: this.ordinary } = vocabularyOf(options.tokenizer));
+    ({ texts: this.texts, bytes: this.bytes, ordinary: this.ordinary } = vocabularyOf(options.tokenizer));
   }
 
   async run(prompt: number[]): Promise<void> {
@@ -180,17 +184,23 @@ export class CoreDecoder {
   private async call(index: number): Promise<void> {
     const grammar = createCallGrammar(this.options.lookup);
     let state: CallGrammarState = grammar.start;
-    let text = "";
+    const { grounding } = this.options;
+    let grounded: GroundingState | undefined; // from the argument's first byte on
+    let bytes = "";
     while (true) {
       const mask = grammar.mask(state, this.texts);
       for (let id = 0; id < mask.length; id++) mask[id] &= this.ordinary[id];
+      if (grounding) this.groundArgument(mask, grounding, grounded);
       if (grammar.isAccepting(state)) mask[this.ids["<|/call|>"]] = 1;
       const id = this.sampler.sample(this.logits, mask);
       await this.commit(id);
       if (id === this.ids["<|/call|>"]) break;
-      text += this.texts[id];
+      bytes += this.bytes[id];
       state = grammar.advance(state, this.texts[id])!;
+      if (grounding) grounded = this.groundedAfter(grounding, grounded, this.bytes[id]);
     }
+    // Decoded from the bytes: a character split across tokens comes out whole.
+    const text = Buffer.from(bytes, "latin1").toString("utf8");
     let name = text.slice(0, text.indexOf("("));
     let input: unknown;
     try {
@@ -203,13 +213,50 @@ export class CoreDecoder {
     this.options.emit(part);
   }
 
+  /** Masks, among the tokens the grammar allows, those that would write an ungrounded word. */
+  private groundArgument(mask: Uint8Array, grounding: Grounding, state: GroundingState | undefined): void {
+    const kept = Uint8Array.from(mask);
+    let any = false;
+    for (let id = 0; id < mask.length; id++) {
+      if (!mask[id]) continue;
+      const bytes = this.bytes[id];
+      const open = state === undefined ? bytes.indexOf("(") : -1;
+      if (state === undefined && open < 0) {
+        any = true; // still the tool's name
+        continue;
+      }
+      if (grounding.advance(state ?? grounding.start, open < 0 ? bytes : bytes.slice(open + 1)) === null)
+        kept[id] = 0;
+      else any = true;
+    }
+    // Where the grammar and the grounded words leave nothing in common, the grammar alone decides.
+    if (any) mask.set(kept);
+  }
+
+  private groundedAfter(grounding: Grounding, state: GroundingState | undefined, bytes: string) {
+    if (state !== undefined) return grounding.advance(state, bytes) ?? grounding.start;
+    const open = bytes.indexOf("(");
+    return open < 0
+      ? undefined
+      : (grounding.advance(grounding.start, bytes.slice(open + 1)) ?? grounding.start);
+  }
+
   private async answer(): Promise<FinishReason> {
-    const mask = Uint8Array.from(this.ordinary);
-    mask[this.ids["<|end|>"]] = 1;
+    const { grounding } = this.options;
+    let grounded = grounding?.start;
+    const end = this.ids["<|end|>"];
     let text = "";
     try {
       while (true) {
+        const mask = Uint8Array.from(this.ordinary);
+        if (grounding && grounded) {
+          const allowed = grounding.mask(grounded, this.bytes);
+          for (let id = 0; id < mask.length; id++) mask[id] &= allowed[id];
+        }
+        mask[end] = !grounding || !grounded || grounding.canEnd(grounded) ? 1 : 0;
         const id = this.sampler.sample(this.logits, mask);
+        if (grounding && grounded && id !== end)
+          grounded = grounding.advance(grounded, this.bytes[id]) ?? grounding.start;
         if (id === this.ids["<|end|>"]) {
           this.generated++; // counted, not fed: nothing follows it
           return "stop";

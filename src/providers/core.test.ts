@@ -6,6 +6,7 @@ import { CALC_TOOL, CASE_CALLS, SEARCH_TOOL } from "./conformance/cases.ts";
 import { buildConformanceCore } from "./conformance/core-fixture.ts";
 import { createCoreModel } from "./core.ts";
 import { callLookup } from "./core-format.ts";
+import { byteString, wordsOf } from "./grounding.ts";
 import type { StreamPart } from "./spec.ts";
 
 async function collect(stream: AsyncIterable<StreamPart>) {
@@ -105,5 +106,57 @@ describe("core provider with the overfit model", () => {
     await expect(
       model.doStream({ messages: [{ role: "user", content: "word ".repeat(400) }] }),
     ).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});
+
+describe("core provider: grounded decoding", () => {
+  it("writes only words of the conversation or its procedure words, however wildly it samples", async () => {
+    const core = await coreOnce();
+    const procedureWords = ["population"];
+    const model = createCoreModel({
+      model: core.model,
+      tokenizer: core.tokenizer,
+      tools: core.registry,
+      procedureWords,
+    });
+    const grounded = new Set(
+      [CASE_CALLS.parallel.messages[0], CASE_CALLS.plain.messages[0]]
+        .flatMap((message) => (message.role === "user" ? wordsOf(byteString(message.content)) : []))
+        .concat(procedureWords),
+    );
+    const ungrounded = (text: string) => wordsOf(byteString(text)).filter((word) => !grounded.has(word));
+    let written = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const call = seed % 2 ? CASE_CALLS.parallel : CASE_CALLS.plain;
+      const result = await model.doGenerate({
+        ...call,
+        tools: seed % 2 ? [SEARCH_TOOL] : undefined,
+        temperature: 4,
+        seed,
+        budget: { tokens: 0 },
+        maxOutputTokens: 40,
+      });
+      for (const part of result.content) {
+        const text =
+          part.type === "text"
+            ? part.text
+            : part.type === "tool-call"
+              ? (part.input as { query: string }).query
+              : "";
+        const words = ungrounded(text);
+        // Cut at maxOutputTokens, the last word may be a grounded word's beginning.
+        const last = words.at(-1);
+        const cut =
+          result.finishReason === "length" &&
+          last &&
+          text.endsWith(Buffer.from(last, "latin1").toString("utf8"))
+            ? last
+            : undefined;
+        if (cut) expect([...grounded].some((word) => word.startsWith(cut))).toBe(true);
+        expect(cut ? words.slice(0, -1) : words, text).toEqual([]);
+        written += wordsOf(byteString(text)).length;
+      }
+    }
+    expect(written).toBeGreaterThan(10);
   });
 });

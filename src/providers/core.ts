@@ -19,6 +19,7 @@ import type { ToolLookup } from "../tools/call-syntax.ts";
 import { resolveBudget } from "./budget.ts";
 import { CoreDecoder, type DecodingBackend, engineBackend } from "./core-decoder.ts";
 import { callLookup, renderCorePrompt } from "./core-format.ts";
+import { createGrounding } from "./grounding.ts";
 import {
   type CallOptions,
   collectStream,
@@ -40,6 +41,8 @@ export interface CoreProviderOptions {
   tools?: ToolLookup;
   /** Most output tokens when the call gives none. Default: 256. */
   defaultMaxOutputTokens?: number;
+  /** The model's procedure words: turns on grounded decoding (grounding.ts). Default: off. */
+  procedureWords?: string[];
 }
 
 export function createCoreModel(options: CoreProviderOptions): LanguageModel {
@@ -50,6 +53,7 @@ export function createCoreModel(options: CoreProviderOptions): LanguageModel {
     tools: options.tools,
     contextLength: options.model.config.contextLength,
     defaultMaxOutputTokens: options.defaultMaxOutputTokens,
+    procedureWords: options.procedureWords,
     openBackend: async () => engineBackend(options.model),
   });
 }
@@ -61,6 +65,8 @@ export interface ChatFormatModelOptions {
   tools?: ToolLookup;
   contextLength: number;
   defaultMaxOutputTokens?: number;
+  /** Procedure words: every word of a call's argument and of the answer is grounded. Default: off. */
+  procedureWords?: string[];
   /** A fresh, empty sequence for one call. */
   openBackend(): Promise<DecodingBackend>;
 }
@@ -93,6 +99,7 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
         temperature: call.temperature ?? 0,
         seed: call.seed ?? 0,
         abortSignal: call.abortSignal,
+        grounding: options.procedureWords && createGrounding(contextTexts(call), options.procedureWords),
         emit: (part) => channel.push(part),
       });
       // Decoding runs on its own; parts reach the reader as they are produced.
@@ -109,4 +116,14 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
     },
   };
   return model;
+}
+
+/** The texts a grounded answer may copy from: the user's messages and the tools' results. */
+function contextTexts(call: CallOptions): string[] {
+  const texts: string[] = [];
+  for (const message of call.messages) {
+    if (message.role === "user") texts.push(message.content);
+    if (message.role === "tool") for (const result of message.content) texts.push(result.output);
+  }
+  return texts;
 }

@@ -12,6 +12,7 @@ import { packageRoot } from "../paths.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
 import { createAnthropicModel } from "./anthropic.ts";
 import { createCoreModel } from "./core.ts";
+import { readProcedureWords } from "./grounding.ts";
 import { createLlamaCppModel } from "./llamacpp.ts";
 import { createOpenAIModel } from "./openai.ts";
 import type { LanguageModel } from "./spec.ts";
@@ -132,5 +133,6 @@ function loadCoreModel(name: string, entry: ModelConfig, tools: ToolLookup | und
     modelId: entry.path ? basename(dir) : "core",
     tools,
     defaultMaxOutputTokens: entry.maxOutputTokens,
+    procedureWords: readProcedureWords(dir),
   });
 }

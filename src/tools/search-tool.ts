@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { AbortedError, InvalidInputError } from "../errors.ts";
+import { focusPassage } from "../knowledge/focus.ts";
 import type { Hit, KnowledgeStore } from "../knowledge/types.ts";
 import { defineTool, type Tool } from "./tool.ts";
 
@@ -49,6 +50,12 @@ export const SearchInputSchema = z.object({
     .record(z.string(), FilterValue)
     .optional()
     .describe('Metadata that must match exactly, e.g. {"kind": "city"}; "source" takes a glob'),
+  focus: z
+    .boolean()
+    .optional()
+    .describe(
+      "Show each passage's first sentence and only those others that name a word of the query (default false)",
+    ),
 });
 export type SearchInput = z.infer<typeof SearchInputSchema>;
 
@@ -69,7 +76,8 @@ export function createSearchTool(options: SearchToolOptions): Tool<SearchInput, 
     inputSchema: SearchInputSchema,
     compact: {
       grammar: "text",
-      toInput: (text) => ({ query: text }),
+      // The compact form is the core's: it reads focused hits (focusPassage), a fraction of the tokens.
+      toInput: (text) => ({ query: text, focus: true }),
       fromInput(input) {
         if (input.k !== undefined || input.filter !== undefined) {
           throw new InvalidInputError("a search with k or filter has no compact form", {
@@ -87,9 +95,12 @@ export function createSearchTool(options: SearchToolOptions): Tool<SearchInput, 
       });
       if (signal?.aborted) throw new AbortedError("search was aborted");
       const numbered = hits.map((hit, index) => numberHit(hit, index + 1));
+      const shown = input.focus
+        ? numbered.map((hit) => ({ ...hit, text: focusPassage(hit.text, input.query) }))
+        : numbered;
       return {
         content:
-          numbered.length === 0 ? `No passage found for '${input.query}'.` : formatHits(numbered, maxChars),
+          numbered.length === 0 ? `No passage found for '${input.query}'.` : formatHits(shown, maxChars),
         isError: false,
         data: { query: input.query, hits: numbered },
       };

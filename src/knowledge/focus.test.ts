@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { focusPassage } from "./focus.ts";
+
+const LYON =
+  "Lyon is a city in Auvergne-Rhône-Alpes, France (Western Europe). Population: 522250. Coordinates: 45.7485 N, 4.8467 E.";
+const TOGO =
+  "Togo is a country in Western Africa (region: Africa). Capital: Lomé. Area: 56785 square kilometres. Borders: Benin, Ghana.";
+
+describe("focusPassage", () => {
+  it("keeps the first sentence and the sentences whose label the query names", () => {
+    expect(focusPassage(LYON, "city Lyon population")).toBe(
+      "Lyon is a city in Auvergne-Rhône-Alpes, France (Western Europe). Population: 522250.",
+    );
+    expect(focusPassage(TOGO, "country Togo capital")).toBe(
+      "Togo is a country in Western Africa (region: Africa). Capital: Lomé.",
+    );
+  });
+
+  it("matches labels, not values: a neighbour's name in Borders does not pull the sentence in", () => {
+    expect(focusPassage(TOGO, "country Ghana area")).toBe(
+      "Togo is a country in Western Africa (region: Africa). Area: 56785 square kilometres.",
+    );
+  });
+
+  it("shows the whole passage when the query asks for nothing it has", () => {
+    expect(focusPassage(TOGO, "country Togo")).toBe(TOGO);
+    expect(focusPassage(LYON, "city Lyon founded")).toBe(LYON);
+  });
+});

@@ -1,0 +1,23 @@
+/** Passages cut to what a query asks about: the core reads a fraction of the tokens. */
+const wordsIn = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/**
+ * A passage cut to what a query asks about: its first sentence (what the passage is about) and the
+ * later sentences whose label (the words before a colon, else all its words) names a query word the
+ * first one lacks. "city Lyon population" shows
+ * "Lyon is a city in … France. Population: 522250."; a query that names nothing further, or whose
+ * further words no sentence names, shows the whole passage.
+ */
+export function focusPassage(text: string, query: string): string {
+  const sentences = text
+    .replace(/\s+/g, " ")
+    .trim()
+    .split(/(?<=[.!?])\s+(?=\p{Lu})/u);
+  const first = new Set(wordsIn(sentences[0]));
+  const asked = new Set(wordsIn(query).filter((word) => !first.has(word)));
+  // A "Label: value." sentence is named by its label; any other sentence by any of its words.
+  const named = sentences
+    .slice(1)
+    .filter((sentence) => wordsIn(sentence.split(":")[0]).some((word) => asked.has(word)));
+  return named.length === 0 ? sentences.join(" ") : [sentences[0], ...named].join(" ");
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { byteString, createGrounding, procedureWordsOf, wordsOf } from "./grounding.ts";
+
+/** Feeds a text in pieces of `size` bytes; null when some piece is refused. */
+function feed(grounding: ReturnType<typeof createGrounding>, text: string, size = 2) {
+  const bytes = byteString(text);
+  let state = grounding.start;
+  for (let index = 0; index < bytes.length; index += size) {
+    const next = grounding.advance(state, bytes.slice(index, index + size));
+    if (next === null) return null;
+    state = next;
+  }
+  return state;
+}
+
+describe("grounding", () => {
+  it("splits words by class and capitals, and joins thousands groups", () => {
+    expect(wordsOf(byteString("H2SO4 weighs 98.08; 472,317 people in São Paulo"))).toEqual([
+      "H",
+      "2",
+      "S",
+      "O",
+      "4",
+      "weighs",
+      "98",
+      "08",
+      "472",
+      "317",
+      "people",
+      "in",
+      byteString("São"),
+      "Paulo",
+      "472317",
+    ]);
+  });
+
+  it("accepts texts whose every word is in the context or the procedure words, in any token split", () => {
+    const grounding = createGrounding(
+      ["How many people live in São Paulo?", "[1] São Paulo is a city in Brazil. Population: 12,325,232."],
+      ["city", "population"],
+    );
+    for (const size of [1, 2, 3, 7]) {
+      for (const text of ["city São Paulo population", " 12325232 [1]", "12325232 - 1"]) {
+        const state = feed(grounding, text, size);
+        expect(state, `${text} in pieces of ${size}`).not.toBeNull();
+        expect(grounding.canEnd(state!)).toBe(true);
+      }
+      expect(feed(grounding, "city Sao Paulo", size)).toBeNull(); // "Sao" is nowhere
+      expect(feed(grounding, "city Lyon", size)).toBeNull();
+      expect(feed(grounding, " 12325233", size)).toBeNull();
+    }
+    // A word cut short may go on but may not end there.
+    const partial = feed(grounding, "city Pau", 1)!;
+    expect(partial).not.toBeNull();
+    expect(grounding.canEnd(partial)).toBe(false);
+    expect(grounding.advance(partial, " ")).toBeNull();
+  });
+
+  it("masks exactly the tokens that keep the text grounded", () => {
+    const grounding = createGrounding(["Lyon and Nice"], []);
+    const tokens = ["Ly", "on", " Nice", " Paris", "N", "x", " "];
+    expect([...grounding.mask(grounding.start, tokens)]).toEqual([1, 0, 1, 0, 1, 0, 1]);
+    const ly = grounding.advance(grounding.start, "Ly")!;
+    expect([...grounding.mask(ly, tokens)]).toEqual([0, 1, 0, 0, 0, 0, 0]);
+  });
+
+  it("learns procedure words: what assistants write that nothing read before contains", () => {
+    const trace = (name: string) => [
+      { role: "read" as const, text: `How many people live in ${name}?` },
+      { role: "write" as const, text: `city ${name} population` },
+      { role: "read" as const, text: `[1] ${name} is a city. Population: 5.` },
+      { role: "write" as const, text: " 5 [1]" },
+    ];
+    const words = procedureWordsOf([trace("Lyon"), trace("Nice"), trace("Metz"), trace("Pau")], 3);
+    expect(words).toEqual(["city", "population"]);
+    expect(procedureWordsOf([trace("Lyon"), trace("Nice")], 3)).toEqual([]);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Grounded decoding: every word the core writes in a call's argument or in its answer is a word of the
+ * conversation (the question, the tool results) or one of the model's procedure words (the few words its
+ * procedures write themselves: `city`, `element`, the abstention sentence, …). A small model learns
+ * *which* span to copy long before it copies every byte of a name it has never seen; the mask makes the
+ * copy exact. It constrains form, never content: the model still chooses what to search, which numbers
+ * to compute with and what to answer, and the agent still checks that the answer is supported.
+ *
+ * Words are maximal runs of one class over the UTF-8 bytes: digits [0-9], or letters ([A-Za-z] and every
+ * byte ≥ 0x80, so that any non-ASCII letter is one); an ASCII capital starts a new word. Everything else
+ * separates words. "H2SO4" is the words H, 2, S, O, 4; "55.845" is 55 and 845; "472,317" is 472 and 317
+ * and, joined, 472317.
+ *
+ *   const grounding = createGrounding(contextTexts, procedureWords);
+ *   let state = grounding.start;
+ *   const mask = grounding.mask(state, tokenBytes);         // 1 where the token keeps every word grounded
+ *   state = grounding.advance(state, tokenBytes[chosen])!;
+ *   grounding.canEnd(state)                                 // the text may end here
+ *
+ * Token texts are "byte strings": one char per byte (Latin-1), so partial UTF-8 sequences compare exactly.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CorruptFileError } from "../errors.ts";
+import type { Tokenizer } from "../model/tokenizer.ts";
+
+/** The partial word at the end of the text so far ("" between words). */
+export interface GroundingState {
+  readonly word: string;
+}
+
+export interface Grounding {
+  readonly start: GroundingState;
+  /** The state after `bytes` (a byte string), or null when a word would leave the grounded ones. */
+  advance(state: GroundingState, bytes: string): GroundingState | null;
+  /** Whether the text may end in this state (its last word is complete). */
+  canEnd(state: GroundingState): boolean;
+  /** For each token's byte string, 1 when it may follow `state`. */
+  mask(state: GroundingState, tokenBytes: readonly string[]): Uint8Array;
+}
+
+type CharClass = 0 | 1 | 2; // separator, digit, letter
+
+const isCapital = (code: number) => code >= 65 && code <= 90;
+
+function classOf(code: number): CharClass {
+  if (code >= 48 && code <= 57) return 1;
+  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code >= 0x80) return 2;
+  return 0;
+}
+
+/** UTF-8 bytes of a string as a byte string. */
+export function byteString(text: string): string {
+  return Buffer.from(text, "utf8").toString("latin1");
+}
+
+/** The words of a byte string, plus digit groups joined across `,` thousands separators. */
+export function wordsOf(bytes: string): string[] {
+  const words: string[] = [];
+  let start = 0;
+  for (let index = 1; index <= bytes.length; index++) {
+    const previous = classOf(bytes.charCodeAt(index - 1));
+    const code = index < bytes.length ? bytes.charCodeAt(index) : 32;
+    const current = classOf(code);
+    if (current === previous && !(current === 2 && isCapital(code))) continue;
+    if (previous !== 0) words.push(bytes.slice(start, index));
+    start = index;
+  }
+  for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) words.push(grouped.replaceAll(",", ""));
+  return words;
+}
+
+export function createGrounding(
+  contextTexts: readonly string[],
+  procedureWords: readonly string[],
+): Grounding {
+  const words = new Set<string>();
+  for (const text of contextTexts) for (const word of wordsOf(byteString(text))) words.add(word);
+  for (const word of procedureWords) for (const part of wordsOf(byteString(word))) words.add(part);
+  const prefixes = new Set<string>();
+  for (const word of words)
+    for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
+  const start: GroundingState = { word: "" };
+
+  function advance(state: GroundingState, bytes: string): GroundingState | null {
+    let word = state.word;
+    for (let index = 0; index < bytes.length; index++) {
+      const code = bytes.charCodeAt(index);
+      const kind = classOf(code);
+      const wordKind = word === "" ? 0 : classOf(word.charCodeAt(0));
+      if (kind === wordKind && kind !== 0 && !(kind === 2 && isCapital(code))) {
+        word += bytes[index];
+        if (!prefixes.has(word)) return null;
+        continue;
+      }
+      if (word !== "" && !words.has(word)) return null;
+      word = kind === 0 ? "" : bytes[index];
+      if (word !== "" && !prefixes.has(word)) return null;
+    }
+    return word === state.word ? state : { word };
+  }
+
+  const canEnd = (state: GroundingState) => state.word === "" || words.has(state.word);
+  return {
+    start,
+    advance,
+    canEnd,
+    mask(state, tokenBytes) {
+      const allowed = new Uint8Array(tokenBytes.length);
+      for (let id = 0; id < tokenBytes.length; id++)
+        allowed[id] = tokenBytes[id].length > 0 && advance(state, tokenBytes[id]) !== null ? 1 : 0;
+      return allowed;
+    },
+  };
+}
+
+/** Each token's bytes as a byte string ("" for special tokens). */
+export function tokenByteStrings(tokenizer: Tokenizer): string[] {
+  const texts: string[] = [];
+  for (let id = 0; id < tokenizer.vocabSize; id++)
+    texts.push(tokenizer.isSpecial(id) ? "" : Buffer.from(tokenizer.decodeToken(id)).toString("latin1"));
+  return texts;
+}
+
+/** The file beside a checkpoint that lists its procedure words. */
+export const GROUNDING_FILE = "grounding.json";
+
+/** A checkpoint's procedure words, or undefined when it has no grounding.json (grounding off). */
+export function readProcedureWords(dir: string): string[] | undefined {
+  const path = join(dir, GROUNDING_FILE);
+  if (!existsSync(path)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new CorruptFileError(`${path} is not valid JSON`, {
+      expected: '{"procedureWords": [strings]}',
+      cause,
+    });
+  }
+  const words = (parsed as { procedureWords?: unknown }).procedureWords;
+  if (!Array.isArray(words) || !words.every((word) => typeof word === "string"))
+    throw new CorruptFileError(`${path} has no list of procedure words`, {
+      expected: '{"procedureWords": [strings]}',
+    });
+  return words;
+}
+
+/** One conversation as the assistant lives it, in order: what it reads and what it writes. */
+export type GroundingTrace = Array<{ role: "read" | "write"; text: string }>;
+
+/**
+ * The words a set of conversations' assistants write that nothing read before contains: the
+ * procedure words of a curriculum. Words written in fewer than `minTraces` conversations (a stray
+ * name) are left out.
+ */
+export function procedureWordsOf(traces: Iterable<GroundingTrace>, minTraces = 3): string[] {
+  const counts = new Map<string, number>();
+  for (const trace of traces) {
+    const read = new Set<string>();
+    const own = new Set<string>();
+    for (const { role, text } of trace) {
+      const words = wordsOf(byteString(text));
+      if (role === "read") for (const word of words) read.add(word);
+      else for (const word of words) if (!read.has(word)) own.add(word);
+    }
+    for (const word of own) counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts]
+    .filter(([, count]) => count >= minTraces)
+    .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
+    .sort();
+}
