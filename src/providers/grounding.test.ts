@@ -71,8 +71,8 @@ describe("grounding", () => {
       { role: "read" as const, text: `[1] ${name} is a city. Population: 5.` },
       { role: "write" as const, text: " 5 [1]" },
     ];
-    const words = procedureWordsOf([trace("Lyon"), trace("Nice"), trace("Metz"), trace("Pau")], 3);
+    const words = procedureWordsOf([trace("Lyon"), trace("Nice"), trace("Metz"), trace("Pau")]);
     expect(words).toEqual(["city", "population"]);
-    expect(procedureWordsOf([trace("Lyon"), trace("Nice")], 3)).toEqual([]);
+    expect(procedureWordsOf([trace("Lyon"), trace("Nice")])).toEqual([]);
   });
 });

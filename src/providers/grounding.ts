@@ -151,12 +151,14 @@ export type GroundingTrace = Array<{ role: "read" | "write"; text: string }>;
 
 /**
  * The words a set of conversations' assistants write that nothing read before contains: the
- * procedure words of a curriculum. Words written in fewer than `minTraces` conversations (a stray
- * name) are left out.
+ * procedure words of a curriculum. Words written in fewer than a `minShare` of the conversations (at
+ * least 3: a stray spelling of a name) are left out.
  */
-export function procedureWordsOf(traces: Iterable<GroundingTrace>, minTraces = 3): string[] {
+export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.002): string[] {
   const counts = new Map<string, number>();
+  let total = 0;
   for (const trace of traces) {
+    total++;
     const read = new Set<string>();
     const own = new Set<string>();
     for (const { role, text } of trace) {
@@ -167,7 +169,7 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minTraces = 3
     for (const word of own) counts.set(word, (counts.get(word) ?? 0) + 1);
   }
   return [...counts]
-    .filter(([, count]) => count >= minTraces)
+    .filter(([, count]) => count >= Math.max(3, minShare * total))
     .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
     .sort();
 }
