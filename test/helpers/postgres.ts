@@ -16,7 +16,12 @@ export interface PostgresServer {
 
 /** Whether initdb and pg_ctl are on PATH (or in the Debian location). */
 export function findPostgresBin(): string | undefined {
-  for (const dir of ["", "/usr/lib/postgresql/17/bin/", "/usr/lib/postgresql/16/bin/", "/usr/lib/postgresql/15/bin/"]) {
+  for (const dir of [
+    "",
+    "/usr/lib/postgresql/17/bin/",
+    "/usr/lib/postgresql/16/bin/",
+    "/usr/lib/postgresql/15/bin/",
+  ]) {
     try {
       execFileSync(`${dir}pg_ctl`, ["--version"], { stdio: "ignore" });
       return dir;
@@ -51,7 +56,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   const asRoot = process.getuid?.() === 0;
   const run = (command: string, args: string[]) => {
     const options = asRoot ? userIds("postgres") : {};
-    execFileSync(`${bin}${command}`, args, { stdio: "pipe", ...options, env: { ...process.env, LC_ALL: "C" } });
+    execFileSync(`${bin}${command}`, args, {
+      stdio: "pipe",
+      ...options,
+      env: { ...process.env, LC_ALL: "C" },
+    });
   };
   if (asRoot) {
     const { uid, gid } = userIds("postgres");
