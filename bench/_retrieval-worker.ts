@@ -118,9 +118,12 @@ let lookupFound = 0;
 let lookups = 0;
 let reciprocalRanks = 0;
 let evaluated = 0;
+/** Rank of each query's gold passage (-1: not in the top 10), in query order. */
+const ranks: number[] = [];
 const evaluationStarted = performance.now();
 for (const query of queries) {
   const rank = (await searcher(query.query)).indexOf(query.gold);
+  ranks.push(rank);
   evaluated++;
   if (query.lookup) lookups++;
   if (rank >= 0) {
@@ -153,5 +156,6 @@ process.stdout.write(
     mrr: reciprocalRanks / evaluated,
     buildSeconds: Number(buildSeconds.toFixed(2)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ranks,
   })}\n`,
 );

@@ -37,7 +37,7 @@ export const searchCommand: CommandModule<GlobalOptions, SearchArgs> = {
     const context = loadContext(args);
     const store = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
       ...context,
-      quiet: Boolean(args.quiet),
+      quiet: args.quiet || undefined,
     });
     try {
       const hits = await store.search(args.query, { k, filter, highlight: !args.json });
