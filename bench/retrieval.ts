@@ -104,7 +104,8 @@ export async function runBenchmark({ quick }: { quick: boolean }): Promise<objec
         { cwd: packageRoot, encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "inherit"] },
       );
       systems[system] = JSON.parse(output.trim().split("\n").pop()!);
-      process.stderr.write(`  ${JSON.stringify(systems[system])}\n`);
+      const { ranks: _ranks, ...summary } = systems[system];
+      process.stderr.write(`  ${JSON.stringify(summary)}\n`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
