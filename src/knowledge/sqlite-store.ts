@@ -74,8 +74,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
         : 0,
     );
     this.fusionWeights = options.fusionWeights ?? { bm25: 1, vector: 1 };
-    if (options.embedder)
-      this.vectors = new SqliteVectors(this.db, options.embedder, Boolean(options.readonly));
+    if (options.embedder) this.vectors = new SqliteVectors(this.db, options.embedder);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<Hit[]> {
