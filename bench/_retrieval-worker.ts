@@ -40,7 +40,7 @@ const terms = (query: string) => queryTerms(query).join(" ");
 
 async function build(): Promise<Searcher> {
   if (system === "cogcore") {
-    const store = new SqliteKnowledgeStore(join(dir, `${system}.sqlite`));
+    const store = new SqliteKnowledgeStore(join(dir, `${system}.sqlite`), { bulk: true });
     const passages = corpus.map((passage) => ({
       id: passage.id,
       source: "world",

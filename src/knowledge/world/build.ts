@@ -67,7 +67,7 @@ export async function buildWorldKnowledgeBase(options: BuildWorldOptions): Promi
     unit: "passages",
     quiet: options.quiet,
   });
-  const store = new SqliteKnowledgeStore(temporary);
+  const store = new SqliteKnowledgeStore(temporary, { bulk: true });
   try {
     for (const group of groups) {
       const hash = `${group.name}@${packageVersion(group.name)}/format ${WORLD_FORMAT_VERSION}/${group.records.length}`;
