@@ -117,9 +117,13 @@ export function isWorldBuildCurrent(path: string): boolean {
   try {
     const db = openKnowledgeDatabase(path, { readonly: true });
     try {
-      const rows = db.prepare("SELECT hash FROM documents").all() as { hash: string }[];
+      const rows = db.prepare("SELECT source, hash FROM documents").all() as {
+        source: string;
+        hash: string;
+      }[];
       const marker = `/format ${WORLD_FORMAT_VERSION}/`;
-      return rows.length === 3 && rows.every((row) => row.hash.includes(marker));
+      const current = new Set(rows.filter((row) => row.hash.includes(marker)).map((row) => row.source));
+      return Object.values(WORLD_SOURCES).every(({ source }) => current.has(source));
     } finally {
       db.close();
     }
