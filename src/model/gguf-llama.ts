@@ -267,15 +267,16 @@ export function llamaModelFromGguf(file: GgufFile, path?: string): ModelFiles {
   if (byName.size !== layout.length) {
     throw meta.error(`${byName.size} tensors`, `${layout.length} tensors for this configuration`);
   }
-  const params = new Float32Array(layout.at(-1)!.offset + layout.at(-1)!.size);
   for (const expected of layout) {
     const tensor = byName.get(expected.name);
     if (!tensor || tensor.shape.join(",") !== expected.shape.join(",")) {
       const found = tensor ? `shape (${tensor.shape.join(", ")})` : "missing";
       throw meta.error(`tensor '${expected.name}' is ${found}`, `shape (${expected.shape.join(", ")})`);
     }
-    params.set(tensor.data, expected.offset);
   }
+  // Allocate only now: the shapes match tensors that were actually in the file, so the size is bounded by it.
+  const params = new Float32Array(layout.at(-1)!.offset + layout.at(-1)!.size);
+  for (const expected of layout) params.set(byName.get(expected.name)!.data, expected.offset);
   return { config, params, tokenizer };
 }
 
