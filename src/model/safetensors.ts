@@ -130,7 +130,7 @@ function parseMetadata(reader: ByteReader, value: unknown): Record<string, strin
 }
 
 function parseHeader(reader: ByteReader): Record<string, unknown> {
-  const headerLength = reader.u64AsNumber("header length", Math.min(reader.remaining, MAX_HEADER_BYTES));
+  const headerLength = reader.count("header length", 1, MAX_HEADER_BYTES);
   const text = reader.utf8(headerLength, "JSON header");
   let header: unknown;
   try {
