@@ -38,6 +38,8 @@ export const description =
   "Core model engine vs llama.cpp: parity, generation, prompt, training, matmul, memory";
 
 const THREADS = 2;
+/** llama.cpp spins its threads at every barrier: on a busy machine a run can take minutes. */
+const LLAMACPP_TIMEOUT_MS = 1_800_000;
 
 export async function runBenchmark(options: BenchmarkOptions): Promise<object> {
   const quick = options.quick;
@@ -113,7 +115,10 @@ async function parityDiff(tokenizer: Tokenizer, directory: string, moe: boolean)
   exportGguf(path, { config, params: model.params, tokenizer });
   const random = new Random(moe ? 7 : 8);
   const tokens = Array.from({ length: config.contextLength }, () => random.nextInt(config.vocabSize));
-  const [theirs] = await llamaCppLogProbabilities(path, [tokens], { threads: THREADS });
+  const [theirs] = await llamaCppLogProbabilities(path, [tokens], {
+    threads: THREADS,
+    timeoutMs: LLAMACPP_TIMEOUT_MS,
+  });
   return maxAbsLogprobDiff(model.forwardLogits(tokens), theirs, config.vocabSize);
 }
 
@@ -141,7 +146,7 @@ async function sideBySide(
   for (let round = 0; round < options.rounds; round++) {
     const cogcore = await measureInference(model, { ...options, runs: options.runs });
     ours.push(...(what === "generation" ? cogcore.generationSeconds : cogcore.promptSeconds));
-    const llama = await llamaCppSpeed(path, { threads: THREADS, ...options, runs: options.runs });
+    const llama = await llamaCppSpeed(path, { threads: THREADS, timeoutMs: LLAMACPP_TIMEOUT_MS, ...options });
     theirs.push(...(what === "generation" ? llama.generationSeconds : llama.promptSeconds));
   }
   const cogcoreTokensPerSecond = tokens / median(ours);
