@@ -4,14 +4,25 @@
  */
 import { InvalidInputError } from "../errors.ts";
 import { type ModelConfig, parameterLayout, validateModelConfig } from "./config.ts";
+import { InferenceSession } from "./inference.ts";
 import { Random } from "./random.ts";
-import { referenceForward, tensorViews } from "./reference-forward.ts";
+import { tensorViews } from "./reference-forward.ts";
+import { allocFloats, type Floats, freeFloats } from "./wasm/runtime.ts";
+
+/** Frees a model's WASM buffer once its params view is garbage-collected. */
+const release = new FinalizationRegistry<Floats>((buffer) => freeFloats(buffer));
 
 export class CoreModel {
   readonly config: ModelConfig;
-  /** Every parameter, laid out by parameterLayout(config). */
+  /**
+   * Every parameter, laid out by parameterLayout(config): a view into the shared WASM memory that the
+   * kernels read directly. It (and the tensor views) stay valid while the model or this array is reachable.
+   */
   readonly params: Float32Array;
+  /** The WASM buffer behind params (byte address for the kernels). */
+  readonly buffer: Floats;
   private readonly views: Map<string, Float32Array>;
+  private session: InferenceSession | undefined;
 
   constructor(config: ModelConfig, params?: Float32Array) {
     validateModelConfig(config);
@@ -23,7 +34,9 @@ export class CoreModel {
       });
     }
     this.config = { ...config };
-    this.params = new Float32Array(total);
+    this.buffer = allocFloats(total);
+    this.params = this.buffer.array;
+    release.register(this.params, this.buffer);
     if (params) this.params.set(params);
     this.views = tensorViews(this.config, this.params);
   }
@@ -56,10 +69,17 @@ export class CoreModel {
     return view;
   }
 
+  /** Byte address of a tensor in the WASM memory. */
+  address(name: string): number {
+    return this.tensor(name).byteOffset;
+  }
+
   /** Full-sequence forward from position 0: logits (T, vocabSize), row t predicts token t+1. */
   forwardLogits(tokens: ArrayLike<number>): Float32Array {
     checkTokens(this.config, tokens);
-    return referenceForward(this.config, this.params, tokens).logits;
+    this.session ??= new InferenceSession(this);
+    this.session.reset();
+    return this.session.feed(tokens, { allLogits: true });
   }
 }
 
