@@ -1,6 +1,6 @@
 /**
  * `cogcore export gguf CHECKPOINT OUT.gguf [--type f32|f16]`: writes a checkpoint as a llama.cpp GGUF file
- * (architecture llama, dense or MoE, gpt2 tokenizer with the qwen2 pre-tokenizer) that llama.cpp and Ollama
+ * (architecture llama, dense or MoE, gpt2 tokenizer with the qwen2 pre-tokenizer) that llama.cpp
  * load, then reads it back and validates it.
  */
 import { statSync } from "node:fs";
@@ -22,7 +22,7 @@ interface ExportArgs extends GlobalOptions {
 
 export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
   command: "export <format> <checkpoint> <out>",
-  describe: "Export a checkpoint directory as a GGUF file for llama.cpp and Ollama",
+  describe: "Export a checkpoint directory as a GGUF file for llama.cpp",
   builder: (yargs) =>
     yargs
       .positional("format", {
