@@ -1,7 +1,7 @@
 /**
  * `cogcore export gguf CHECKPOINT OUT.gguf [--type f32|f16]`: writes a checkpoint as a llama.cpp GGUF file
  * (architecture llama, dense or MoE, gpt2 tokenizer with the qwen2 pre-tokenizer) that llama.cpp
- * load, then reads it back and validates it.
+ * loads, then reads it back and validates it.
  */
 import { statSync } from "node:fs";
 import type { CommandModule } from "yargs";
