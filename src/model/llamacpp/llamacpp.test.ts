@@ -85,6 +85,14 @@ function parityTasks(testCase: ParityCase): LlamaCppTask[] {
 }
 
 const cases = [parityCase("dense", false), parityCase("MoE", true)];
+// A model whose vocabulary is larger than its tokenizer's: the GGUF pads it with unused tokens.
+const padded = fixtureModel(
+  fixtureConfig({ overrides: { vocabSize: fixtureTokenizer().vocabSize + 28 } }),
+  13,
+  WEIGHT_SCALE,
+);
+const paddedSequence = cases[0].sequences[0];
+let paddedResults: LlamaCppResult[] = [];
 const tokenizer = trainTokenizer(TOKENIZER_CORPUS, { vocabSize: 900, progress: false });
 const halfConfig = resolveModelConfig({
   dim: 32,
@@ -121,8 +129,12 @@ beforeAll(async () => {
       { kind: "logprobs", tokens: halfSequence },
     ],
   });
+  const paddedPath = join(directory, "padded.gguf");
+  exportGguf(paddedPath, { config: padded.config, params: padded.params, tokenizer: fixtureTokenizer() });
+  jobs.push({ modelPath: paddedPath, tasks: [{ kind: "logprobs", tokens: paddedSequence }] });
   // One thread: results are exact either way, and llama.cpp's spinning threads crawl on a busy machine.
   const results = await runLlamaCppJobs(jobs, { threads: 1 });
+  paddedResults = results[3];
   cases.forEach((testCase, index) => {
     testCase.results = results[index];
   });
@@ -152,6 +164,13 @@ describe.each(cases)("llama.cpp parity, $name model", (testCase) => {
       expect(result.tokens).toEqual(greedy(testCase.model, prompt, GREEDY_TOKENS));
     });
   });
+});
+
+it("runs a model whose vocabulary is padded beyond the tokenizer's, with the same log-probabilities", () => {
+  const [result] = paddedResults;
+  if (result?.kind !== "logprobs") throw new Error("expected log-probabilities");
+  const logits = padded.forwardLogits(paddedSequence);
+  expect(maxAbsLogprobDiff(logits, result.logprobs, padded.config.vocabSize)).toBeLessThanOrEqual(1e-4);
 });
 
 describe("tokenizer parity with llama.cpp", () => {
