@@ -8,10 +8,11 @@ import { isVerbose, log, setLogLevel } from "../log.ts";
 import { askCommand } from "./ask.ts";
 import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
+import { exportCommand } from "./export.ts";
 import { printJson } from "./output.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
-export const COMMANDS: CommandModule<any, any>[] = [askCommand, benchCommand, configCommand];
+export const COMMANDS: CommandModule<any, any>[] = [askCommand, benchCommand, configCommand, exportCommand];
 
 export async function runCli(args: string[]): Promise<number> {
   const wantsJson = args.includes("--json");
