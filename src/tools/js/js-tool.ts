@@ -8,7 +8,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
-import { AbortedError, type CogcoreError, LimitExceededError } from "../../errors.ts";
+import { AbortedError, type CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
 import { defineTool, resolveLimits, type Tool, type ToolLimits } from "../tool.ts";
 
 export interface JsToolOptions {
@@ -30,7 +30,16 @@ export interface JsResultData {
   durationMs: number;
 }
 
-type JsStatus = "ok" | "error" | "interrupted" | "memory" | "stack" | "output" | "time" | "crash";
+type JsStatus =
+  | "ok"
+  | "error"
+  | "interrupted"
+  | "memory"
+  | "stack"
+  | "output"
+  | "permission"
+  | "time"
+  | "crash";
 interface JsRunResult extends JsResultData {
   status: JsStatus;
 }
@@ -88,6 +97,8 @@ function limitError(status: JsStatus, data: JsResultData, limits: Required<ToolL
       return new LimitExceededError("memory", `the JavaScript code needed more than ${limits.memoryMb} MiB`);
     case "stack":
       return new LimitExceededError("stack", "the JavaScript code recursed too deeply");
+    case "permission":
+      return new PermissionDeniedError(`the JavaScript sandbox refused: ${data.error ?? "a host operation"}`);
     case "output":
       return new LimitExceededError(
         "output",

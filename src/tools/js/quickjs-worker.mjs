@@ -15,6 +15,25 @@ const QuickJS = await getQuickJS();
 parentPort.on("message", (request) => parentPort.postMessage(run(request)));
 parentPort.postMessage({ type: "ready" });
 
+/**
+ * Names code written for Node, Deno, Bun or browsers reaches for to get at the host. None exists here;
+ * each is a getter that throws SandboxPermissionError, so such code gets a clear, typed answer.
+ */
+const PRELUDE = `(() => {
+  class SandboxPermissionError extends Error {
+    constructor(message) { super(message); this.name = "SandboxPermissionError"; }
+  }
+  const hostNames = ["process", "require", "module", "exports", "__dirname", "__filename", "fetch",
+    "XMLHttpRequest", "WebSocket", "Deno", "Bun", "navigator", "importScripts", "setTimeout", "setInterval",
+    "std", "os"];
+  for (const name of hostNames) {
+    Object.defineProperty(globalThis, name, {
+      get() { throw new SandboxPermissionError(name + " is not available: the sandbox has no host objects"); },
+      configurable: false,
+    });
+  }
+})()`;
+
 function run(request) {
   const started = performance.now();
   const runtime = QuickJS.newRuntime();
@@ -27,14 +46,16 @@ function run(request) {
   let outcome;
   try {
     installConsole(context, output);
+    context.unwrapResult(context.evalCode(PRELUDE, "prelude.js")).dispose();
     outcome = evaluate(context, runtime, request.code, request.maxOutputBytes);
   } finally {
     context.dispose();
     runtime.dispose();
   }
   // An interrupt inside pending jobs is not always reported as an error: the deadline decides.
-  if (outcome.status === "ok" && Date.now() > deadline)
+  if (outcome.status !== "interrupted" && Date.now() > deadline) {
     outcome = { status: "interrupted", value: null, error: null };
+  }
   if (output.flooded) outcome = { status: "output", value: null, error: null };
   return {
     id: request.id,
@@ -77,6 +98,9 @@ function failure(context, errorHandle) {
   if (name === "InternalError" && /out of memory/.test(message))
     return { status: "memory", value: null, error: message };
   if (/stack overflow/.test(message)) return { status: "stack", value: null, error: message };
+  if (name === "SandboxPermissionError" || /could not load module/i.test(message)) {
+    return { status: "permission", value: null, error: `${name}: ${message}` };
+  }
   const stack = typeof error === "object" && error?.stack ? `\n${String(error.stack).trimEnd()}` : "";
   return { status: "error", value: null, error: `${name}: ${message}${stack}` };
 }

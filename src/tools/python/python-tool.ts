@@ -115,6 +115,9 @@ function failure(result: SandboxRunResult, limits: Required<ToolLimits>): Cogcor
     case "permission-fatal":
       return new PermissionDeniedError(`the Python sandbox refused an operation${detail}`);
     default:
+      if (/^stack:/.test(result.error ?? "")) {
+        return new LimitExceededError("stack", "the Python code overflowed the WebAssembly stack");
+      }
       if (/out of memory|ERR_WORKER_OUT_OF_MEMORY|heap limit/i.test(result.error ?? "")) {
         return new LimitExceededError("memory", `the Python sandbox ran out of memory${detail}`);
       }
