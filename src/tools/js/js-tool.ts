@@ -9,7 +9,7 @@
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
 import { AbortedError, type CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
-import { defineTool, resolveLimits, type Tool, type ToolLimits } from "../tool.ts";
+import { defineTool, resolveLimits, SandboxCrashedError, type Tool, type ToolLimits } from "../tool.ts";
 
 export interface JsToolOptions {
   /** Default limits per call. Default: 2000 ms, 64 KiB of output, 64 MiB of memory. */
@@ -105,12 +105,13 @@ function limitError(status: JsStatus, data: JsResultData, limits: Required<ToolL
         `the JavaScript code printed more than ${limits.maxOutputBytes} bytes`,
       );
     case "crash":
-      if (/call stack/i.test(data.error ?? ""))
+      if (/call stack/i.test(data.error ?? "")) {
         return new LimitExceededError("stack", "the JavaScript code recursed too deeply");
-      return new LimitExceededError(
-        "memory",
-        `the JavaScript sandbox failed: ${data.error ?? "unknown error"}`,
-      );
+      }
+      if (/out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(data.error ?? "")) {
+        return new LimitExceededError("memory", `the JavaScript sandbox ran out of memory: ${data.error}`);
+      }
+      return new SandboxCrashedError(`the JavaScript sandbox failed: ${data.error ?? "unknown error"}`);
     default:
       return new LimitExceededError("time", `the JavaScript code ran longer than ${limits.timeoutMs} ms`, {
         expected: "code that finishes within the time limit",

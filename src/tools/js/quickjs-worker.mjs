@@ -12,7 +12,21 @@ import { parentPort } from "node:worker_threads";
 import { getQuickJS } from "quickjs-emscripten";
 
 const QuickJS = await getQuickJS();
-parentPort.on("message", (request) => parentPort.postMessage(run(request)));
+parentPort.on("message", (request) => {
+  let reply;
+  try {
+    reply = run(request);
+  } catch (error) {
+    reply = {
+      id: request.id,
+      status: "crash",
+      value: null,
+      error: `internal: ${error?.message ?? error}`,
+      output: "",
+    };
+  }
+  parentPort.postMessage(reply);
+});
 parentPort.postMessage({ type: "ready" });
 
 /**
@@ -110,19 +124,27 @@ function describe(context, handle, maxChars) {
   const type = context.typeof(handle);
   if (type === "undefined") return null;
   if (type === "function") return "[function]";
-  const dumped = context.dump(handle);
-  const text =
-    typeof dumped === "string" ? JSON.stringify(dumped) : (JSON.stringify(dumped) ?? String(dumped));
+  const text = toText(context.dump(handle), true);
   return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}
+
+/** A dumped value as text: JSON where it has one (bigints as 123n), else String(); strings quoted if asked. */
+function toText(value, quoteStrings) {
+  if (typeof value === "string") return quoteStrings ? JSON.stringify(value) : value;
+  if (typeof value === "bigint") return `${value}n`;
+  try {
+    return (
+      JSON.stringify(value, (_, item) => (typeof item === "bigint" ? `${item}n` : item)) ?? String(value)
+    );
+  } catch {
+    return String(value);
+  }
 }
 
 function installConsole(context, output) {
   const consoleObject = context.newObject();
   const log = context.newFunction("log", (...argumentHandles) => {
-    const parts = argumentHandles.map((handle) => {
-      const value = context.dump(handle);
-      return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-    });
+    const parts = argumentHandles.map((handle) => toText(context.dump(handle), false));
     output.append(`${parts.join(" ")}\n`);
   });
   for (const name of ["log", "info", "warn", "error", "debug"]) context.setProp(consoleObject, name, log);

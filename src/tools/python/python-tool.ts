@@ -8,15 +8,9 @@
  */
 import { z } from "zod";
 import { AbortedError, CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
-import { defineTool, resolveLimits, type Tool, type ToolLimits } from "../tool.ts";
+import { defineTool, resolveLimits, SandboxCrashedError, type Tool, type ToolLimits } from "../tool.ts";
 import { PythonPool, type PythonPoolOptions } from "./python-pool.ts";
 import type { SandboxRunResult } from "./sandbox-client.ts";
-
-/** The sandbox process died for a reason that is not a limit (a bug in the runtime): retrying may work. */
-export class SandboxCrashedError extends CogcoreError {
-  override readonly code = "sandbox_crashed";
-  override readonly isRetryable = true;
-}
 
 export interface PythonToolOptions extends PythonPoolOptions {
   /** Default limits per call. Default: 10 000 ms, 64 KiB of output, memoryMb of the pool (256 MiB). */
