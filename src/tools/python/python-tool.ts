@@ -7,7 +7,7 @@
  * LimitExceededError. See sandbox-process.mjs for what contains the code.
  */
 import { z } from "zod";
-import { AbortedError, CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
+import { AbortedError, type CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
 import { defineTool, resolveLimits, SandboxCrashedError, type Tool, type ToolLimits } from "../tool.ts";
 import { PythonPool, type PythonPoolOptions } from "./python-pool.ts";
 import type { SandboxRunResult } from "./sandbox-client.ts";
