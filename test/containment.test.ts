@@ -42,7 +42,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
   port = (listener.address() as { port: number }).port;
-  python = createPythonTool({ snapshotDir: TEST_SNAPSHOT_DIR, size: 2, graceMs: 500, memoryMb: 128 });
+  python = createPythonTool({ snapshotDir: TEST_SNAPSHOT_DIR, size: 2, graceMs: 500, memoryMb: 64 });
   js = createJsTool({ limits: { memoryMb: 32 } });
   await python.pool.warm();
 }, SANDBOX_START_TIMEOUT_MS);

@@ -56,6 +56,11 @@ export interface SandboxLaunch {
   isolateNetwork: boolean;
 }
 
+/** Node 20 names the permission model `--experimental-permission`; later versions `--permission`. */
+const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has("--permission")
+  ? "--permission"
+  : "--experimental-permission";
+
 /** Extra time the parent waits past the sandbox's own hard stop before it kills the process. */
 const PARENT_MARGIN_MS = 2000;
 
@@ -189,7 +194,7 @@ function commandLine(launch: SandboxLaunch): { command: string; args: string[] }
     ...snapshotFiles.filter((path) => path !== undefined),
   ];
   const nodeArgs = [
-    "--experimental-permission",
+    PERMISSION_FLAG,
     ...readable.map((path) => `--allow-fs-read=${path}`),
     ...(launch.makeSnapshotPath ? [`--allow-fs-write=${dirname(launch.makeSnapshotPath)}`] : []),
     "--allow-worker",
