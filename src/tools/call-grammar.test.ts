@@ -40,6 +40,7 @@ const VALID = [
   "python(print(2**100))",
   'python(s = """)\n(((""" + \'"\'\nprint(s)  # ) trailing (\n)',
   "js([1, 2, 3].map((x) => x * x))",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text with a template literal
   "js(`t ${[1].map(() => '}')} )` /* ) */ // )\n+ 1)",
 ];
 
