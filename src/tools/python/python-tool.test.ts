@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_START_TIMEOUT_MS, TEST_SNAPSHOT_DIR } from "../../../test/helpers/python.ts";
 import { AbortedError, LimitExceededError } from "../../errors.ts";
+import { SandboxCrashedError } from "../tool.ts";
 import { createPythonTool, type PythonResultData, type PythonTool } from "./python-tool.ts";
 
 let tool: PythonTool;
@@ -95,4 +96,20 @@ describe("python tool", () => {
     process.stderr.write(`python warm call median: ${median.toFixed(1)} ms\n`);
     expect(median).toBeLessThan(1000);
   });
+});
+
+describe("python tool that cannot start", () => {
+  it(
+    "fails calls with SandboxCrashedError instead of retrying forever",
+    async () => {
+      const starved = createPythonTool({ pyodideDir: "/nonexistent/pyodide", snapshotDir: null });
+      try {
+        await expect(starved.execute({ code: "1" }, {})).rejects.toThrow(SandboxCrashedError);
+        await expect(starved.execute({ code: "1" }, {})).rejects.toThrow(/could not start/);
+      } finally {
+        await starved.close?.();
+      }
+    },
+    SANDBOX_START_TIMEOUT_MS,
+  );
 });

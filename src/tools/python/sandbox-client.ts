@@ -69,6 +69,8 @@ export class SandboxProcess {
   readonly ready: Promise<{ loadMs: number; fromSnapshot: boolean }>;
   /** Calls served so far. */
   calls = 0;
+  /** Whether the process became ready. */
+  started = false;
   #child: ChildProcess;
   #exited = false;
   #stderrTail = "";
@@ -89,6 +91,7 @@ export class SandboxProcess {
     this.ready = new Promise((resolve, reject) => {
       this.#child.on("message", (message: { type: string; loadMs?: number; fromSnapshot?: boolean }) => {
         if (message.type === "ready" || message.type === "snapshot-written") {
+          this.started = true;
           resolve({ loadMs: message.loadMs ?? 0, fromSnapshot: Boolean(message.fromSnapshot) });
         } else if (message.type === "result") {
           const result = message as unknown as SandboxRunResult & { id: number };
