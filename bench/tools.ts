@@ -66,8 +66,13 @@ async function benchPython(runs: number, warmCalls: number) {
     await tool.pool.warm();
     const warm = await repeat(warmCalls, () => tool.execute({ code: "sum(i * i for i in range(1000))" }, {}));
     await tool.close?.();
+    // The interpreter itself, not a launcher script (pyenv's python3 is a shell script that costs more).
+    const interpreter = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], {
+      encoding: "utf8",
+    });
+    const executable = interpreter.stdout.trim() || "python3";
     const cpython = await repeat(warmCalls, () =>
-      spawnSync("python3", ["-c", "print(sum(i * i for i in range(1000)))"], { encoding: "utf8" }),
+      spawnSync(executable, ["-c", "print(sum(i * i for i in range(1000)))"], { encoding: "utf8" }),
     );
     return {
       firstCallMs: round(median(cold)),
