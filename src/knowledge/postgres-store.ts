@@ -102,7 +102,13 @@ export class PostgresKnowledgeStore implements WritableKnowledgeStore {
     const fetch = (stepTerms: string[], mode: "and" | "or", limit: number) =>
       this.candidates(stepTerms, mode === "and", { ...scoring, limit });
     const gathered = await gatherCandidates(terms, frequency, statistics, k, fetch, (row) => row.rowid);
-    const ranked = rankCandidates(gathered.rows, gathered.terms, frequency, statistics);
+    const ranked = rankCandidates(
+      gathered.rows,
+      gathered.terms,
+      frequency,
+      statistics,
+      new Set(tokenize(query)),
+    );
     return ranked.slice(0, k).map(({ candidate, score }) => {
       const hit: Hit = { ...toPassage(candidate), score };
       if (options.highlight) hit.snippet = highlightSnippet(candidate.text, terms);

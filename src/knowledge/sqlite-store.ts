@@ -103,7 +103,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     const k = checkK(options.k);
     const filter = validateFilter(options.filter);
     const terms = queryTerms(query);
-    const lexical = terms.length > 0 ? await this.lexicalSearch(terms, filter, k) : [];
+    const lexical = terms.length > 0 ? await this.lexicalSearch(query, terms, filter, k) : [];
     let ranked = lexical;
     if (this.vectors && query.trim()) {
       const dense = await this.vectors.search(query, Math.max(MIN_CANDIDATES, 5 * k));
@@ -129,6 +129,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
 
   /** Candidates gathered as ranking.ts plans, rescored with BM25 over all terms. */
   private async lexicalSearch(
+    query: string,
     terms: string[],
     filter: Filter,
     k: number,
@@ -139,7 +140,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     const fetch = (stepTerms: string[], mode: "and" | "or", limit: number) =>
       this.candidateRows(stepTerms.map(quoteTerm).join(mode === "and" ? " AND " : " OR "), filter, limit);
     const gathered = await gatherCandidates(terms, frequency, statistics, k, fetch, (row) => row.rowid);
-    return rankCandidates(gathered.rows, gathered.terms, frequency, statistics).map(
+    return rankCandidates(gathered.rows, gathered.terms, frequency, statistics, new Set(tokenize(query))).map(
       ({ candidate, score }) => ({
         row: candidate,
         score,
