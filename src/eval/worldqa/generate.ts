@@ -1,0 +1,97 @@
+/**
+ * WorldQA: questions generated from the world records, deterministically from a seed. Each question's
+ * entities all belong to its split (splits.ts); phrasings come from the training templates or, with
+ * `heldOutPhrasings`, from the held-out ones that training never sees.
+ */
+import { loadWorldRecords, type WorldRecords } from "../../knowledge/world/records.ts";
+import type { QuestionKind } from "./kind.ts";
+import { ARITHMETIC_KINDS, COMPARISON_KINDS } from "./kinds-compute.ts";
+import { LOOKUP_KINDS, MULTIHOP_KINDS } from "./kinds-lookup.ts";
+import { UNANSWERABLE_KINDS } from "./kinds-unanswerable.ts";
+import { splitPools } from "./pools.ts";
+import { createRandom, hashString, pick } from "./random.ts";
+import { entitySplits } from "./splits.ts";
+import { QUESTION_TYPES, type QuestionType, type Split, type WorldQuestion } from "./types.ts";
+
+export const QUESTION_KINDS: QuestionKind[] = [
+  ...LOOKUP_KINDS,
+  ...MULTIHOP_KINDS,
+  ...ARITHMETIC_KINDS,
+  ...COMPARISON_KINDS,
+  ...UNANSWERABLE_KINDS,
+];
+
+export interface GenerateWorldQAOptions {
+  /** Same seed, same options: same questions. */
+  seed: number;
+  /** Entity split the questions come from. */
+  split: Split;
+  /** How many questions. Fewer come back only if the split cannot supply that many distinct ones. */
+  count: number;
+  /** Question types, drawn in turn. Default: all five. */
+  types?: readonly QuestionType[];
+  /** Use only the held-out phrasings (never used for training). Default false: the training phrasings. */
+  heldOutPhrasings?: boolean;
+  /** Records to draw from. Default: loadWorldRecords(). */
+  records?: WorldRecords;
+}
+
+/** Generates `count` distinct questions, the types taking turns. */
+export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[] {
+  const records = options.records ?? loadWorldRecords();
+  const types = options.types ?? QUESTION_TYPES;
+  const heldOut = options.heldOutPhrasings ?? false;
+  const random = createRandom(hashString(`worldqa:${options.seed}:${options.split}:${heldOut}`));
+  const pools = splitPools(records, options.split);
+  const splits = entitySplits(records);
+  const byType = new Map(types.map((type) => [type, QUESTION_KINDS.filter((kind) => kind.type === type)]));
+  const questions: WorldQuestion[] = [];
+  const seen = new Set<string>();
+  let failures = 0;
+  while (questions.length < options.count && failures < 200 + 20 * options.count) {
+    const type = types[questions.length % types.length];
+    const kinds = byType.get(type) ?? [];
+    const question = kinds.length > 0 ? drawQuestion(pick(random, kinds), pools, random, heldOut) : undefined;
+    const valid = question?.entities.every((id) => splits.get(id) === options.split);
+    if (!question || !valid || seen.has(question.id)) {
+      failures++;
+      continue;
+    }
+    seen.add(question.id);
+    questions.push(question);
+  }
+  return questions;
+}
+
+function drawQuestion(
+  kind: QuestionKind,
+  pools: ReturnType<typeof splitPools>,
+  random: () => number,
+  heldOut: boolean,
+): WorldQuestion | undefined {
+  const draft = kind.draw(pools, random);
+  if (!draft) return undefined;
+  const templates = heldOut ? kind.heldOut : kind.templates;
+  const index = Math.floor(random() * templates.length);
+  const template = `${kind.kind}/${heldOut ? "h" : "t"}${index + 1}`;
+  const question = templates[index].replace(
+    /\{(\w+)\}/g,
+    (_, slot: string) => draft.slots[slot] ?? `{${slot}}`,
+  );
+  const identity = `${template}|${draft.entities.join(",")}|${Object.values(draft.slots).join("|")}`;
+  const retrievalQueries = draft.retrievalQueries ?? draft.facts.map((fact) => fact.query);
+  return {
+    id: `wq-${kind.kind}-${hashString(identity).toString(16).padStart(8, "0")}`,
+    type: kind.type,
+    kind: kind.kind,
+    question: question[0].toUpperCase() + question.slice(1),
+    answer: draft.answer,
+    entities: draft.entities,
+    goldPassageIds: [...new Set(draft.facts.map((fact) => fact.passageId))],
+    retrievalQueries: [...new Set(retrievalQueries)],
+    facts: draft.facts,
+    expression: draft.expression,
+    split: pools.split,
+    phrasing: { template, heldOut },
+  };
+}
