@@ -5,6 +5,7 @@
  * - parity: max |Δ log-probability| between our forward pass and llama.cpp on random dense and MoE models.
  * - generation: greedy tokens/s after a one-token prompt, ~2M-parameter model (goal ≥ 1.0× llama.cpp).
  * - prompt: prompt-processing tokens/s, one batch, ~25M-parameter model (goal ≥ 0.4× llama.cpp).
+ *   Both also on one thread for each engine (`oneThread`), which a busy machine distorts far less.
  * - training: tokens/s and model FLOP/s (6 × parameters × tokens/s) on the ~2M model (goal ≥ 15 GFLOP/s).
  * - matmul: GFLOP/s of a 256×1024 by 1024×256 product on 2 threads (goal ≥ 60).
  * - memory: resident memory of inference (a child process) against weights + KV cache (goal ≤ 2×).
@@ -129,7 +130,11 @@ interface SpeedOptions {
   generateTokens: number;
 }
 
-/** Alternates timed runs of cogcore and llama.cpp on the same random model; medians over all runs. */
+/**
+ * Alternates timed runs of cogcore and llama.cpp on the same random model, on THREADS threads and also on
+ * one (on a busy machine llama.cpp's threads wait for each other at every barrier of its graph, which
+ * the one-thread figures show); medians over all runs.
+ */
 async function sideBySide(
   config: ModelConfig,
   tokenizer: Tokenizer,
@@ -140,24 +145,40 @@ async function sideBySide(
   const model = CoreModel.init(config, 3);
   const path = join(directory, `${what}.gguf`);
   exportGguf(path, { config, params: model.params, tokenizer });
-  const ours: number[] = [];
-  const theirs: number[] = [];
   const tokens = what === "generation" ? options.generateTokens : options.promptTokens;
+  const seconds = {
+    ours: [] as number[],
+    theirs: [] as number[],
+    oursOne: [] as number[],
+    theirsOne: [] as number[],
+  };
   for (let round = 0; round < options.rounds; round++) {
-    const cogcore = await measureInference(model, { ...options, runs: options.runs });
-    ours.push(...(what === "generation" ? cogcore.generationSeconds : cogcore.promptSeconds));
-    const llama = await llamaCppSpeed(path, { threads: THREADS, timeoutMs: LLAMACPP_TIMEOUT_MS, ...options });
-    theirs.push(...(what === "generation" ? llama.generationSeconds : llama.promptSeconds));
+    for (const threads of [THREADS, 1]) {
+      await setThreads(threads);
+      const cogcore = await measureInference(model, options);
+      const llama = await llamaCppSpeed(path, { threads, timeoutMs: LLAMACPP_TIMEOUT_MS, ...options });
+      const ours = what === "generation" ? cogcore.generationSeconds : cogcore.promptSeconds;
+      const theirs = what === "generation" ? llama.generationSeconds : llama.promptSeconds;
+      (threads === 1 ? seconds.oursOne : seconds.ours).push(...ours);
+      (threads === 1 ? seconds.theirsOne : seconds.theirs).push(...theirs);
+    }
   }
-  const cogcoreTokensPerSecond = tokens / median(ours);
-  const llamacppTokensPerSecond = tokens / median(theirs);
+  await setThreads(THREADS);
+  const compare = (ours: number[], theirs: number[]) => {
+    const cogcoreTokensPerSecond = tokens / median(ours);
+    const llamacppTokensPerSecond = tokens / median(theirs);
+    return {
+      cogcoreTokensPerSecond,
+      llamacppTokensPerSecond,
+      ratio: cogcoreTokensPerSecond / llamacppTokensPerSecond,
+    };
+  };
   return {
-    cogcoreTokensPerSecond,
-    llamacppTokensPerSecond,
-    ratio: cogcoreTokensPerSecond / llamacppTokensPerSecond,
+    ...compare(seconds.ours, seconds.theirs),
+    oneThread: compare(seconds.oursOne, seconds.theirsOne),
     tokens,
     parameters: parameterCounts(config).total,
-    runs: ours.length,
+    runs: seconds.ours.length,
   };
 }
 
