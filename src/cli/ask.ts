@@ -1,19 +1,39 @@
 /** `cogcore ask QUESTION`: the main job — a cited answer, or an abstention that says why. */
 import type { CommandModule } from "yargs";
-import { registryExecutor } from "../agent/registry-executor.ts";
-import { createTraceRenderer } from "../agent/render.ts";
-import { runAgent } from "../agent/run-agent.ts";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
-import { openKnowledgeBase } from "../knowledge/open.ts";
-import { resolveModel } from "../providers/registry.ts";
-import { createCalcTool } from "../tools/calc/calc-tool.ts";
-import { createJsTool } from "../tools/js/js-tool.ts";
-import { createPythonTool } from "../tools/python/python-tool.ts";
-import { ToolRegistry } from "../tools/registry.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
+
+/**
+ * The agent, providers, tools and knowledge are loaded when a question is asked, not when the CLI
+ * starts: every other command stays quick to start.
+ */
+async function loadAskModules() {
+  const [agent, render, executor, knowledge, providers, calc, js, python, tools] = await Promise.all([
+    import("../agent/run-agent.ts"),
+    import("../agent/render.ts"),
+    import("../agent/registry-executor.ts"),
+    import("../knowledge/open.ts"),
+    import("../providers/registry.ts"),
+    import("../tools/calc/calc-tool.ts"),
+    import("../tools/js/js-tool.ts"),
+    import("../tools/python/python-tool.ts"),
+    import("../tools/registry.ts"),
+  ]);
+  return {
+    ...agent,
+    ...render,
+    ...executor,
+    ...knowledge,
+    ...providers,
+    ...calc,
+    ...js,
+    ...python,
+    ToolRegistry: tools.ToolRegistry,
+  };
+}
 
 interface AskArgs extends GlobalOptions {
   question: string;
@@ -43,6 +63,17 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       throw new InvalidInputError("the question is empty", { expected: "a question in quotes" });
     const budget = args.budget !== undefined ? parseBudget(args.budget) : undefined;
     const context = loadContext(args);
+    const {
+      createCalcTool,
+      createJsTool,
+      createPythonTool,
+      createTraceRenderer,
+      openKnowledgeBase,
+      registryExecutor,
+      resolveModel,
+      runAgent,
+      ToolRegistry,
+    } = await loadAskModules();
     // Sandboxes start on first use: a question that needs no code starts none.
     const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
     // The model before the knowledge base: a missing model fails at once, before any base is built.
