@@ -21,7 +21,8 @@ runConformanceSuite(
       params: core.model.params,
       tokenizer: core.tokenizer,
     });
-    const model = createLlamaCppModel({ modelPath, tools: core.registry });
+    // One thread: a tiny model gains nothing from two, and llama.cpp's spinning threads compete with the tests.
+    const model = createLlamaCppModel({ modelPath, tools: core.registry, threads: 1 });
     // Start llama.cpp now, so that no case pays for loading it.
     await model.doGenerate({ messages: [{ role: "user", content: "Hi" }], maxOutputTokens: 1 });
     return {
