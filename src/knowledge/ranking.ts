@@ -2,14 +2,21 @@
  * BM25 ranking shared by the SQLite and PostgreSQL stores, and the query plan that keeps it fast.
  *
  * A term found in a large share of passages ("population" is in every city's) costs a full scan of its
- * posting list and adds almost nothing to a BM25 score. So candidates come from the query's *selective*
- * terms (document frequency at most `commonTermDocuments`), and every candidate is then scored with BM25
- * over *all* the query's terms, so common terms still break ties ("Paris France population" ranks Paris,
- * France above Paris, Texas).
+ * posting list and adds almost nothing to a BM25 score. So terms are sorted by document frequency into
+ * selective (at most 1% of passages), mid (at most 10%) and common ones; candidates come from the
+ * rarer ones, and every candidate is then scored with BM25 over *all* the query's terms, so common terms
+ * still break ties ("Paris France population" ranks Paris, France above Paris, Texas).
  *
- * Candidate generation, in order: the passages holding every selective term; if fewer than k, those
- * holding any of them (only while that union is small); with no selective term, those holding every
- * common term.
+ * Candidates, gathered in turn until there are k: the passages holding every selective and mid term
+ * (and broad ones, up to 25% of passages, when the selective terms alone are too frequent to fetch
+ * whole); those holding every selective term (all of them when few and nothing was found yet); those
+ * holding any selective term
+ * (only while that union is small); with no selective term, those holding every mid and broad term,
+ * else every term.
+ *
+ * The score is BM25 times Lucene's classic coordination factor (matched terms / query terms), so a
+ * passage holding all the words beats a shorter one holding some: without it, BM25's length
+ * normalisation ranks a two-word city passage above the country passage that holds all three words.
  */
 import { tokenize } from "./tokenize.ts";
 
@@ -17,11 +24,11 @@ import { tokenize } from "./tokenize.ts";
 export const BM25_K1 = 1.2;
 export const BM25_B = 0.75;
 
-/** How many candidates the selective terms bring for rescoring, at least. */
+/** How many candidates a step brings for rescoring, at least. */
 export const MIN_CANDIDATES = 50;
 
-/** Widen an AND of selective terms that found fewer than k passages to their OR only while their
- * posting lists hold at most this many entries in total (ranking a large union costs milliseconds). */
+/** Selective terms whose posting lists hold at most this many entries in total bring all their
+ * passages as candidates, and may be widened from AND to OR (ranking a large union costs milliseconds). */
 export const MAX_UNION_POSTINGS = 500;
 
 export interface CollectionStatistics {
@@ -31,22 +38,74 @@ export interface CollectionStatistics {
   averageLength: number;
 }
 
-/** A term is common when more than this many passages hold it: 1% of the passages, and at least 500. */
-export function commonTermDocuments(statistics: CollectionStatistics): number {
-  return Math.max(500, Math.floor(statistics.documents / 100));
+/** A term is selective up to 1% of the passages (at least 500), mid up to 10% (at least 5000), broad up
+ * to 25%, common beyond. */
+export function termLimits(statistics: CollectionStatistics): {
+  selective: number;
+  mid: number;
+  broad: number;
+} {
+  return {
+    selective: Math.max(500, Math.floor(statistics.documents / 100)),
+    mid: Math.max(5000, Math.floor(statistics.documents / 10)),
+    broad: Math.max(5000, Math.floor(statistics.documents / 4)),
+  };
 }
 
-/** Splits query terms into the selective ones (used to find candidates) and the common ones. */
+/** Sorts query terms by how many passages hold them; terms no passage holds are dropped. */
 export function planQuery(
   terms: string[],
   documentFrequency: (term: string) => number,
   statistics: CollectionStatistics,
-): { selective: string[]; common: string[] } {
-  const limit = commonTermDocuments(statistics);
+): { selective: string[]; mid: string[]; broad: string[]; common: string[] } {
+  const limits = termLimits(statistics);
   const present = terms.filter((term) => documentFrequency(term) > 0);
-  const selective = present.filter((term) => documentFrequency(term) <= limit);
-  const common = present.filter((term) => documentFrequency(term) > limit);
-  return { selective, common };
+  const between = (low: number, high: number) =>
+    present.filter((term) => documentFrequency(term) > low && documentFrequency(term) <= high);
+  return {
+    selective: between(0, limits.selective),
+    mid: between(limits.selective, limits.mid),
+    broad: between(limits.mid, limits.broad),
+    common: between(limits.broad, Number.POSITIVE_INFINITY),
+  };
+}
+
+/** Fetches up to `limit` passages holding every (`and`) or any (`or`) term, best first by the engine's rank. */
+export type CandidateFetch<T> = (terms: string[], mode: "and" | "or", limit: number) => T[] | Promise<T[]>;
+
+/** Gathers candidates as the module comment says; `key` identifies a row. */
+export async function gatherCandidates<T>(
+  terms: string[],
+  documentFrequency: (term: string) => number,
+  statistics: CollectionStatistics,
+  k: number,
+  fetch: CandidateFetch<T>,
+  key: (row: T) => string | number,
+): Promise<{ rows: T[]; terms: string[] }> {
+  const { selective, mid, broad, common } = planQuery(terms, documentFrequency, statistics);
+  const scoring = [...selective, ...mid, ...broad, ...common];
+  const limit = Math.max(MIN_CANDIDATES, 5 * k);
+  const union = selective.reduce((sum, term) => sum + documentFrequency(term), 0);
+  const small = union <= MAX_UNION_POSTINGS;
+  const rows: T[] = [];
+  const seen = new Set<string | number>();
+  const add = async (stepTerms: string[], mode: "and" | "or", stepLimit: number) => {
+    for (const row of await fetch(stepTerms, mode, stepLimit)) {
+      if (!seen.has(key(row))) {
+        seen.add(key(row));
+        rows.push(row);
+      }
+    }
+  };
+  if (selective.length > 0) {
+    const narrowing = small ? mid : [...mid, ...broad];
+    if (narrowing.length > 0) await add([...selective, ...narrowing], "and", limit);
+    if (rows.length < k) await add(selective, "and", small && rows.length === 0 ? MAX_UNION_POSTINGS : limit);
+    if (rows.length < k && selective.length > 1 && (rows.length === 0 || small))
+      await add(selective, "or", limit);
+  } else if (mid.length + broad.length > 0) await add([...mid, ...broad], "and", limit);
+  else if (common.length > 0) await add(common, "and", limit);
+  return { rows, terms: scoring };
 }
 
 /** Robertson–Spärck Jones IDF, floored at zero by the +1 (as in Lucene). */
@@ -54,7 +113,7 @@ export function inverseDocumentFrequency(documentFrequency: number, documents: n
   return Math.log(1 + (documents - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
-/** BM25 of one passage, given its terms' frequencies and its length. */
+/** BM25 of one passage, given its terms' frequencies and its length, times the coordination factor. */
 export function bm25Score(
   termFrequencies: Map<string, number>,
   length: number,
@@ -63,11 +122,15 @@ export function bm25Score(
 ): number {
   const norm = BM25_K1 * (1 - BM25_B + (BM25_B * length) / Math.max(statistics.averageLength, 1e-9));
   let score = 0;
+  let matched = 0;
   for (const [term, weight] of idf) {
     const frequency = termFrequencies.get(term) ?? 0;
-    if (frequency > 0) score += (weight * frequency * (BM25_K1 + 1)) / (frequency + norm);
+    if (frequency > 0) {
+      score += (weight * frequency * (BM25_K1 + 1)) / (frequency + norm);
+      matched++;
+    }
   }
-  return score;
+  return idf.size > 0 ? (score * matched) / idf.size : 0;
 }
 
 /** Counts the query's terms in a passage's text and returns its length in terms. */

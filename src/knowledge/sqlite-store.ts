@@ -10,9 +10,8 @@ import type { Embedder } from "./embeddings.ts";
 import { checkK, type Filter, matchesFilter, validateFilter } from "./filter.ts";
 import {
   type CollectionStatistics,
-  MAX_UNION_POSTINGS,
+  gatherCandidates,
   MIN_CANDIDATES,
-  planQuery,
   rankCandidates,
   reciprocalRankFusion,
 } from "./ranking.ts";
@@ -104,8 +103,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     const k = checkK(options.k);
     const filter = validateFilter(options.filter);
     const terms = queryTerms(query);
-    const lexical =
-      terms.length > 0 ? this.lexicalSearch(terms, filter, Math.max(MIN_CANDIDATES, 5 * k)) : [];
+    const lexical = terms.length > 0 ? await this.lexicalSearch(terms, filter, k) : [];
     let ranked = lexical;
     if (this.vectors && query.trim()) {
       const dense = await this.vectors.search(query, Math.max(MIN_CANDIDATES, 5 * k));
@@ -129,26 +127,19 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     });
   }
 
-  /** Candidates from the selective terms, rescored with BM25 over all terms (ranking.ts). */
-  private lexicalSearch(terms: string[], filter: Filter, k: number): { row: PassageRow; score: number }[] {
+  /** Candidates gathered as ranking.ts plans, rescored with BM25 over all terms. */
+  private async lexicalSearch(
+    terms: string[],
+    filter: Filter,
+    k: number,
+  ): Promise<{ row: PassageRow; score: number }[]> {
     this.refreshCaches();
     const statistics = this.statistics();
     const frequency = (term: string) => this.documentFrequency(term);
-    const { selective, common } = planQuery(terms, frequency, statistics);
-    if (selective.length === 0 && common.length === 0) return [];
-    const limit = Math.max(MIN_CANDIDATES, 5 * k);
-    let rows: PassageRow[];
-    if (selective.length === 0) rows = this.candidateRows(common.map(quoteTerm).join(" AND "), filter, limit);
-    else {
-      rows = this.candidateRows(selective.map(quoteTerm).join(" AND "), filter, limit);
-      const union = selective.reduce((sum, term) => sum + frequency(term), 0);
-      if (selective.length > 1 && rows.length < k && (rows.length === 0 || union <= MAX_UNION_POSTINGS)) {
-        const seen = new Set(rows.map((row) => row.rowid));
-        const wider = this.candidateRows(selective.map(quoteTerm).join(" OR "), filter, limit);
-        rows = rows.concat(wider.filter((row) => !seen.has(row.rowid)));
-      }
-    }
-    return rankCandidates(rows, [...selective, ...common], frequency, statistics).map(
+    const fetch = (stepTerms: string[], mode: "and" | "or", limit: number) =>
+      this.candidateRows(stepTerms.map(quoteTerm).join(mode === "and" ? " AND " : " OR "), filter, limit);
+    const gathered = await gatherCandidates(terms, frequency, statistics, k, fetch, (row) => row.rowid);
+    return rankCandidates(gathered.rows, gathered.terms, frequency, statistics).map(
       ({ candidate, score }) => ({
         row: candidate,
         score,

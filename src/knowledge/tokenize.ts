@@ -28,9 +28,22 @@ export const QUERY_STOPWORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
-/** The terms of a query worth searching for: its tokens without question words, unless nothing else is left. */
+/**
+ * The terms of a query worth searching for: its words without question words ("what is the population
+ * of Lyon" → population, lyon), unless nothing else is left. A question word written with a capital
+ * after the first word is kept: "symbol In" and "Be atomic mass" name elements.
+ */
 export function queryTerms(query: string): string[] {
-  const tokens = [...new Set(tokenize(query))];
-  const content = tokens.filter((term) => !QUERY_STOPWORDS.has(term));
-  return content.length > 0 ? content : tokens;
+  const words = query.match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+  const all: string[] = [];
+  const content: string[] = [];
+  words.forEach((word, index) => {
+    for (const term of tokenize(word)) {
+      all.push(term);
+      const capitalised = word !== word.toLowerCase() && index > 0;
+      if (!QUERY_STOPWORDS.has(term) || capitalised) content.push(term);
+    }
+  });
+  const chosen = content.length > 0 ? content : all;
+  return [...new Set(chosen)];
 }

@@ -171,7 +171,7 @@ export const ARITHMETIC_KINDS: QuestionKind[] = [
         answer: { kind: "number", value, tolerance: 0.02, unit: "g/mol" },
         entities: parts.map(([element]) => element.id),
         facts: parts.map(([element]) =>
-          fact(element.id, "atomicMass", element.atomicMass!, `${element.symbol} atomic mass`),
+          fact(element.id, "atomicMass", element.atomicMass!, `atomic mass of symbol ${element.symbol}`),
         ),
         expression: parts
           .map(([element, count]) =>

@@ -1,7 +1,8 @@
 /**
  * One plainly worded passage per world record. Numbers are plain digits with no thousands separators
  * (a small model copies them digit by digit into a calculator). Every passage names its source and
- * licence in `source` and `metadata.licence`.
+ * licence in `source` and `metadata.licence`. `metadata.context` (the record's name) is indexed beside
+ * the text, as a title: it makes the passage *about* Russia outrank the passages that mention it.
  */
 import type { Passage } from "../types.ts";
 import {
@@ -47,6 +48,7 @@ export function cityPassage(city: CityRecord, capitalOf?: CountryRecord): Passag
     text: sentences.join(" "),
     metadata: {
       kind: "city",
+      context: city.name,
       name: city.name,
       country: city.countryCode,
       population: city.population,
@@ -86,6 +88,7 @@ export function countryPassage(country: CountryRecord, names: Map<string, string
     text: sentences.join(" "),
     metadata: {
       kind: "country",
+      context: country.name,
       name: country.name,
       region: country.region,
       licence: WORLD_SOURCES.country.licence,
@@ -124,6 +127,7 @@ export function elementPassage(element: ElementRecord): Passage {
     text: sentences.join(" "),
     metadata: {
       kind: "element",
+      context: element.name,
       name: element.name,
       symbol: element.symbol,
       licence: WORLD_SOURCES.element.licence,
