@@ -10,8 +10,10 @@ import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
 import { ingestCommand } from "./ingest.ts";
 import { kbCommand } from "./kb.ts";
+import { mcpCommand } from "./mcp.ts";
 import { printJson } from "./output.ts";
 import { searchCommand } from "./search.ts";
+import { toolCommand } from "./tool.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
 export const COMMANDS: CommandModule<any, any>[] = [
@@ -21,6 +23,8 @@ export const COMMANDS: CommandModule<any, any>[] = [
   ingestCommand,
   kbCommand,
   searchCommand,
+  toolCommand,
+  mcpCommand,
 ];
 
 export async function runCli(args: string[]): Promise<number> {

@@ -169,6 +169,8 @@ function describeGrammar(kind: string): string {
   }
 }
 
+/** The text on one line (newlines shown as \n), shortened to `length` characters. */
 function abbreviate(text: string, length = 80): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+  const flat = text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+  return flat.length <= length ? flat : `${flat.slice(0, length - 1)}…`;
 }

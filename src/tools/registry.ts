@@ -73,7 +73,8 @@ export class ToolRegistry {
     return this.list().map((tool) => ({
       name: tool.name,
       description: tool.description,
-      inputSchema: z.toJSONSchema(tool.inputSchema, { io: "input" }) as Record<string, unknown>,
+      inputSchema:
+        tool.jsonSchema ?? (z.toJSONSchema(tool.inputSchema, { io: "input" }) as Record<string, unknown>),
     }));
   }
 
