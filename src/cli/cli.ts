@@ -8,6 +8,7 @@ import { isVerbose, log, setLogLevel } from "../log.ts";
 import { askCommand } from "./ask.ts";
 import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
+import { exportCommand } from "./export.ts";
 import { ingestCommand } from "./ingest.ts";
 import { kbCommand } from "./kb.ts";
 import { mcpCommand } from "./mcp.ts";
@@ -20,6 +21,7 @@ export const COMMANDS: CommandModule<any, any>[] = [
   askCommand,
   benchCommand,
   configCommand,
+  exportCommand,
   ingestCommand,
   kbCommand,
   searchCommand,
