@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Backprop, type Batch } from "./backprop.ts";
+import { Backprop } from "./backprop.ts";
+import type { Batch } from "./batches.ts";
 import { type ModelConfig, parameterLayout, resolveModelConfig } from "./config.ts";
 import { finiteDifferences, relativeError } from "./gradient-check.ts";
 import { CoreModel } from "./model.ts";
