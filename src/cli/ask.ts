@@ -3,6 +3,7 @@ import type { CommandModule } from "yargs";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
+import type { KnowledgeStore } from "../knowledge/types.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
 
@@ -11,28 +12,15 @@ import { printJson, printLine } from "./output.ts";
  * starts: every other command stays quick to start.
  */
 async function loadAskModules() {
-  const [agent, render, executor, knowledge, providers, calc, js, python, tools] = await Promise.all([
+  const [agent, render, executor, knowledge, providers, tools] = await Promise.all([
     import("../agent/run-agent.ts"),
     import("../agent/render.ts"),
     import("../agent/registry-executor.ts"),
     import("../knowledge/open.ts"),
     import("../providers/registry.ts"),
-    import("../tools/calc/calc-tool.ts"),
-    import("../tools/js/js-tool.ts"),
-    import("../tools/python/python-tool.ts"),
-    import("../tools/registry.ts"),
+    import("../tools/default-tools.ts"),
   ]);
-  return {
-    ...agent,
-    ...render,
-    ...executor,
-    ...knowledge,
-    ...providers,
-    ...calc,
-    ...js,
-    ...python,
-    ToolRegistry: tools.ToolRegistry,
-  };
+  return { ...agent, ...render, ...executor, ...knowledge, ...providers, ...tools };
 }
 
 interface AskArgs extends GlobalOptions {
@@ -64,26 +52,40 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
     const budget = args.budget !== undefined ? parseBudget(args.budget) : undefined;
     const context = loadContext(args);
     const {
-      createCalcTool,
-      createJsTool,
-      createPythonTool,
+      createToolRegistry,
       createTraceRenderer,
       openKnowledgeBase,
       registryExecutor,
       resolveModel,
       runAgent,
-      ToolRegistry,
     } = await loadAskModules();
-    // Sandboxes start on first use: a question that needs no code starts none.
-    const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
+    // Sandboxes start on first use: a question that needs no code starts none. The registry's search
+    // gives the core its compact syntax; the agent runs searches itself, numbering hits for citation.
+    let knowledgeBase: KnowledgeStore | undefined;
+    const tools = await createToolRegistry({
+      knowledge: async () => knowledgeBase!,
+      mcpServers: context.config.mcpServers,
+    });
     // The model before the knowledge base: a missing model fails at once, before any base is built.
-    const { entry, model } = resolveModel(args.model ?? context.config.defaultModel, context.config, {
-      tools,
-    });
-    const knowledge = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
-      config: context.config,
-      paths: context.paths,
-    });
+    let resolved: ReturnType<typeof resolveModel>;
+    try {
+      resolved = resolveModel(args.model ?? context.config.defaultModel, context.config, { tools });
+    } catch (error) {
+      await tools.close();
+      throw error;
+    }
+    const { entry, model } = resolved;
+    let knowledge: Awaited<ReturnType<typeof openKnowledgeBase>>;
+    try {
+      knowledge = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
+        config: context.config,
+        paths: context.paths,
+      });
+    } catch (error) {
+      await Promise.all([tools.close(), model.close?.()]);
+      throw error;
+    }
+    knowledgeBase = knowledge;
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once("SIGINT", onInterrupt);
