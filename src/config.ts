@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { OPENAI_DIALECTS } from "./providers/budget.ts";
 
 export const PROVIDERS = ["core", "llamacpp", "openai", "anthropic", "mock"] as const;
 
@@ -29,6 +30,14 @@ export const ModelConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
       .optional(),
+    /** Which thinking-budget control an OpenAI-compatible endpoint takes (docs/budget.md). Default: "openai". */
+    dialect: z.enum(OPENAI_DIALECTS).optional(),
+    /** Time limit of one model call, streaming included, in milliseconds. Default: 600000. */
+    timeoutMs: z.number().int().positive().optional(),
+    /** Retries of a call that failed with 429, 5xx or a network error. Default: 2. */
+    maxRetries: z.number().int().min(0).max(10).optional(),
+    /** Most output tokens per model call, thinking included. Default: the provider's (4096 for anthropic). */
+    maxOutputTokens: z.number().int().positive().optional(),
   })
   .strict();
 
