@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { OPENAI_DIALECTS } from "./providers/budget.ts";
 
 export const PROVIDERS = ["core", "llamacpp", "openai", "anthropic", "mock"] as const;
 
@@ -29,6 +30,14 @@ export const ModelConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
       .optional(),
+    /** Which thinking-budget control an OpenAI-compatible endpoint takes (docs/budget.md). Default: "openai". */
+    dialect: z.enum(OPENAI_DIALECTS).optional(),
+    /** Time limit of one model call, streaming included, in milliseconds. Default: 600000. */
+    timeoutMs: z.number().int().positive().optional(),
+    /** Retries of a call that failed with 429, 5xx or a network error. Default: 2. */
+    maxRetries: z.number().int().min(0).max(10).optional(),
+    /** Most output tokens per model call, thinking included. Default: the provider's (4096 for anthropic). */
+    maxOutputTokens: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -67,6 +76,53 @@ export const KnowledgeBaseConfigSchema = z
   })
   .strict();
 
+const ENVIRONMENT_VARIABLE_NAME = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+
+/** What every MCP server entry has: which of its tools to import, and how to name them. */
+const McpServerCommonFields = {
+  /** Tool names to import from this server; ["*"] imports all. Required: nothing is imported by default. */
+  allow: z.array(z.string().min(1)).min(1),
+  /** Prefix of the imported tools' names, `<prefix>_<tool>`. Default: the server's name in this config. */
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a letter followed by letters, digits or underscores")
+    .optional(),
+  /** Limit for one tool call, in ms. Default: 30000. */
+  timeoutMs: z.number().int().positive().optional(),
+};
+
+/** An MCP server whose tools cogcore imports (src/tools/mcp/mcp-client.ts). */
+export const McpServerConfigSchema = z.discriminatedUnion("transport", [
+  z
+    .object({
+      /** Start the server as a child process and talk over its stdin and stdout. */
+      transport: z.literal("stdio"),
+      /** The program to run. */
+      command: z.string().min(1),
+      /** Its arguments. Default: none. */
+      args: z.array(z.string()).default([]),
+      /** Extra environment variables (besides HOME, PATH and the like). Default: none. */
+      env: z.record(z.string(), z.string()).default({}),
+      /** Working directory. Default: the current directory. */
+      cwd: z.string().min(1).optional(),
+      ...McpServerCommonFields,
+    })
+    .strict(),
+  z
+    .object({
+      /** Streamable HTTP: POST JSON-RPC to one URL. */
+      transport: z.literal("http"),
+      /** The server's MCP endpoint, e.g. http://127.0.0.1:3000/mcp. */
+      url: z.url(),
+      /** Name of the environment variable holding a bearer token (never the token itself). */
+      bearerTokenEnv: ENVIRONMENT_VARIABLE_NAME.optional(),
+      ...McpServerCommonFields,
+    })
+    .strict(),
+]);
+
 const BudgetSchema = z.union([z.literal("auto"), z.literal("off"), z.number().int().positive()]);
 
 export const ConfigSchema = z
@@ -83,12 +139,15 @@ export const ConfigSchema = z
     models: z.record(z.string(), ModelConfigSchema).default({}),
     /** Named knowledge bases, by name. Default: none beyond the built-in "world". */
     knowledgeBases: z.record(z.string(), KnowledgeBaseConfigSchema).default({}),
+    /** MCP servers whose allowed tools are imported, by name. Default: none. */
+    mcpServers: z.record(z.string(), McpServerConfigSchema).default({}),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type KnowledgeBaseConfig = z.infer<typeof KnowledgeBaseConfigSchema>;
+export type McpServerConfig = z.infer<typeof McpServerConfigSchema>;
 export type EmbeddingConfig = z.infer<typeof EmbeddingConfigSchema>;
 
 /** Environment variables that override fields of the file. */

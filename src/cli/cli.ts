@@ -8,19 +8,25 @@ import { isVerbose, log, setLogLevel } from "../log.ts";
 import { askCommand } from "./ask.ts";
 import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
+import { exportCommand } from "./export.ts";
 import { ingestCommand } from "./ingest.ts";
 import { kbCommand } from "./kb.ts";
+import { mcpCommand } from "./mcp.ts";
 import { printJson } from "./output.ts";
 import { searchCommand } from "./search.ts";
+import { toolCommand } from "./tool.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
 export const COMMANDS: CommandModule<any, any>[] = [
   askCommand,
   benchCommand,
   configCommand,
+  exportCommand,
   ingestCommand,
   kbCommand,
   searchCommand,
+  toolCommand,
+  mcpCommand,
 ];
 
 export async function runCli(args: string[]): Promise<number> {
