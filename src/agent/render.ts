@@ -44,9 +44,8 @@ export function createTraceRenderer(options: TraceRendererOptions = {}): (event:
       );
       open = type;
     }
-    stream.write(
-      type === "reasoning-delta" ? colors.dim(text.replace(/\n/g, " ")) : text.replace(/\n/g, " "),
-    );
+    const flat = text.includes("\n") ? text.replaceAll("\n", " ") : text;
+    stream.write(type === "reasoning-delta" ? colors.dim(flat) : flat);
   };
   return (event) => {
     switch (event.type) {
