@@ -2,54 +2,9 @@
 // thread pool can split the heads. Scores are computed in chunks of CHUNK query rows; each chunk only
 // computes the key columns up to its last row, so the causal half is skipped (up to a CHUNK-wide band).
 import { matmul_nn, matmul_nt } from "./matmul";
-import { exp1, exp4 } from "./ops";
+import { softmaxScaled } from "./ops";
 
 const CHUNK = 16;
-
-// Softmax in place over x (n) after multiplying by scale (as ggml_soft_max_ext: x·scale, then softmax).
-function scaledSoftmax(x: usize, n: i32, scale: f32): void {
-  const end = (<usize>n) << 2;
-  const n4 = (<usize>(n & ~3)) << 2;
-  const s = f32x4.splat(scale);
-  let maxv = f32x4.splat(-Infinity);
-  let p: usize = 0;
-  for (; p < n4; p += 16) {
-    const v = f32x4.mul(v128.load(x + p), s);
-    v128.store(x + p, v);
-    maxv = f32x4.max(maxv, v);
-  }
-  let m = Mathf.max(
-    Mathf.max(f32x4.extract_lane(maxv, 0), f32x4.extract_lane(maxv, 1)),
-    Mathf.max(f32x4.extract_lane(maxv, 2), f32x4.extract_lane(maxv, 3)),
-  );
-  for (; p < end; p += 4) {
-    const v = load<f32>(x + p) * scale;
-    store<f32>(x + p, v);
-    m = Mathf.max(m, v);
-  }
-  const mv = f32x4.splat(m);
-  let acc = f32x4.splat(0);
-  p = 0;
-  for (; p < n4; p += 16) {
-    const e = exp4(f32x4.sub(v128.load(x + p), mv));
-    v128.store(x + p, e);
-    acc = f32x4.add(acc, e);
-  }
-  let sum =
-    f32x4.extract_lane(acc, 0) +
-    f32x4.extract_lane(acc, 1) +
-    (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; p < end; p += 4) {
-    const e = exp1(load<f32>(x + p) - m);
-    store<f32>(x + p, e);
-    sum += e;
-  }
-  const inverse: f32 = 1 / sum;
-  const inv = f32x4.splat(inverse);
-  p = 0;
-  for (; p < n4; p += 16) v128.store(x + p, f32x4.mul(v128.load(x + p), inv));
-  for (; p < end; p += 4) store<f32>(x + p, load<f32>(x + p) * inverse);
-}
 
 function zero(x: usize, from: i32, to: i32): void {
   for (let j = from; j < to; j++) store<f32>(x + ((<usize>j) << 2), 0);
@@ -81,7 +36,7 @@ function attentionHead(
     for (let r = 0; r < rows; r++) {
       const length = startPos + r0 + r + 1;
       const row = p0 + ((<usize>r * <usize>ldp) << 2);
-      scaledSoftmax(row, length, scale);
+      softmaxScaled(row, length, scale);
       zero(row, length, cols);
     }
     matmul_nn(

@@ -217,18 +217,28 @@ export function swiglu_backward(
   }
 }
 
-// Softmax in place over one row of n floats at x (subtracting the maximum first); returns log Σ exp(x).
-export function softmax_row(x: usize, n: i32): f32 {
+// Softmax in place over x (n) after multiplying by scale (as ggml_soft_max_ext: x·scale, then softmax,
+// subtracting the maximum first); returns log Σ exp(x·scale).
+export function softmaxScaled(x: usize, n: i32, scale: f32): f32 {
   const end = (<usize>n) << 2;
   const n4 = (<usize>(n & ~3)) << 2;
+  const s = f32x4.splat(scale);
   let maxv = f32x4.splat(-Infinity);
   let p: usize = 0;
-  for (; p < n4; p += 16) maxv = f32x4.max(maxv, v128.load(x + p));
+  for (; p < n4; p += 16) {
+    const v = f32x4.mul(v128.load(x + p), s);
+    v128.store(x + p, v);
+    maxv = f32x4.max(maxv, v);
+  }
   let m = Mathf.max(
     Mathf.max(f32x4.extract_lane(maxv, 0), f32x4.extract_lane(maxv, 1)),
     Mathf.max(f32x4.extract_lane(maxv, 2), f32x4.extract_lane(maxv, 3)),
   );
-  for (; p < end; p += 4) m = Mathf.max(m, load<f32>(x + p));
+  for (; p < end; p += 4) {
+    const v = load<f32>(x + p) * scale;
+    store<f32>(x + p, v);
+    m = Mathf.max(m, v);
+  }
   const mv = f32x4.splat(m);
   let acc = f32x4.splat(0);
   p = 0;
@@ -252,6 +262,11 @@ export function softmax_row(x: usize, n: i32): f32 {
   for (; p < n4; p += 16) v128.store(x + p, f32x4.mul(v128.load(x + p), inv));
   for (; p < end; p += 4) store<f32>(x + p, load<f32>(x + p) * inverse);
   return m + Mathf.log(sum);
+}
+
+// Softmax in place over one row of n floats at x; returns log Σ exp(x).
+export function softmax_row(x: usize, n: i32): f32 {
+  return softmaxScaled(x, n, 1);
 }
 
 // Cross-entropy rows [r0, r1) of logits (n, vocab), targets (n) i32, weights (n): writes loss_r =

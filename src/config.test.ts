@@ -21,6 +21,7 @@ describe("config", () => {
       budget: "auto",
       models: {},
       knowledgeBases: {},
+      mcpServers: {},
     });
   });
 

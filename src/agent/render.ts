@@ -9,6 +9,7 @@
  *   ── done · 3 steps · 1.24 s · tokens 310 prompt / 95 completion / 12 reasoning
  */
 import pc from "picocolors";
+import { colorsFor } from "../log.ts";
 import type { TraceEvent } from "./trace.ts";
 
 export interface TraceRendererOptions {
@@ -25,7 +26,8 @@ const LABEL_WIDTH = 6;
 /** Returns a listener for `runAgent({onEvent})`. */
 export function createTraceRenderer(options: TraceRendererOptions = {}): (event: TraceEvent) => void {
   const stream = options.stream ?? process.stderr;
-  const colors = pc.createColors(options.color ?? Boolean((stream as { isTTY?: boolean }).isTTY));
+  const colors =
+    options.color === undefined ? colorsFor(stream as { isTTY?: boolean }) : pc.createColors(options.color);
   const maxResultLength = options.maxResultLength ?? 300;
   let open: "reasoning-delta" | "text-delta" | undefined;
   const line = (label: string, text: string, paint: (text: string) => string = (text) => text) =>
@@ -42,9 +44,8 @@ export function createTraceRenderer(options: TraceRendererOptions = {}): (event:
       );
       open = type;
     }
-    stream.write(
-      type === "reasoning-delta" ? colors.dim(text.replace(/\n/g, " ")) : text.replace(/\n/g, " "),
-    );
+    const flat = text.includes("\n") ? text.replaceAll("\n", " ") : text;
+    stream.write(type === "reasoning-delta" ? colors.dim(flat) : flat);
   };
   return (event) => {
     switch (event.type) {

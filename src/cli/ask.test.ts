@@ -78,7 +78,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("cogcore ask with a named openai model", () => {
+// Child processes and model training: slow on a loaded 2-core machine.
+describe("cogcore ask with a named openai model", { timeout: 180_000 }, () => {
   it("searches the knowledge base, answers with a citation and prints the contract's JSON", async () => {
     server.enqueue(loadExchange("agent/search-call"), loadExchange("agent/answer"));
     const before = server.received.length;

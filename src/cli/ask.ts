@@ -1,20 +1,28 @@
 /** `cogcore ask QUESTION`: the main job — a cited answer, or an abstention that says why. */
 import type { CommandModule } from "yargs";
-import { registryExecutor } from "../agent/registry-executor.ts";
-import { createTraceRenderer } from "../agent/render.ts";
-import { runAgent } from "../agent/run-agent.ts";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
 import { CORE_SEARCH_K } from "../curriculum/solve.ts";
 import { InvalidInputError } from "../errors.ts";
-import { openKnowledgeBase } from "../knowledge/open.ts";
-import { resolveModel } from "../providers/registry.ts";
-import { createCalcTool } from "../tools/calc/calc-tool.ts";
-import { createJsTool } from "../tools/js/js-tool.ts";
-import { createPythonTool } from "../tools/python/python-tool.ts";
-import { ToolRegistry } from "../tools/registry.ts";
+import type { KnowledgeStore } from "../knowledge/types.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
+
+/**
+ * The agent, providers, tools and knowledge are loaded when a question is asked, not when the CLI
+ * starts: every other command stays quick to start.
+ */
+async function loadAskModules() {
+  const [agent, render, executor, knowledge, providers, tools] = await Promise.all([
+    import("../agent/run-agent.ts"),
+    import("../agent/render.ts"),
+    import("../agent/registry-executor.ts"),
+    import("../knowledge/open.ts"),
+    import("../providers/registry.ts"),
+    import("../tools/default-tools.ts"),
+  ]);
+  return { ...agent, ...render, ...executor, ...knowledge, ...providers, ...tools };
+}
 
 interface AskArgs extends GlobalOptions {
   question: string;
@@ -44,16 +52,41 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
       throw new InvalidInputError("the question is empty", { expected: "a question in quotes" });
     const budget = args.budget !== undefined ? parseBudget(args.budget) : undefined;
     const context = loadContext(args);
-    // Sandboxes start on first use: a question that needs no code starts none.
-    const tools = new ToolRegistry([createCalcTool(), createPythonTool(), createJsTool()]);
+    const {
+      createToolRegistry,
+      createTraceRenderer,
+      openKnowledgeBase,
+      registryExecutor,
+      resolveModel,
+      runAgent,
+    } = await loadAskModules();
+    // Sandboxes start on first use: a question that needs no code starts none. The registry's search
+    // gives the core its compact syntax; the agent runs searches itself, numbering hits for citation.
+    let knowledgeBase: KnowledgeStore | undefined;
+    const tools = await createToolRegistry({
+      knowledge: async () => knowledgeBase!,
+      mcpServers: context.config.mcpServers,
+    });
     // The model before the knowledge base: a missing model fails at once, before any base is built.
-    const { entry, model } = resolveModel(args.model ?? context.config.defaultModel, context.config, {
-      tools,
-    });
-    const knowledge = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
-      config: context.config,
-      paths: context.paths,
-    });
+    let resolved: ReturnType<typeof resolveModel>;
+    try {
+      resolved = resolveModel(args.model ?? context.config.defaultModel, context.config, { tools });
+    } catch (error) {
+      await tools.close();
+      throw error;
+    }
+    const { entry, model } = resolved;
+    let knowledge: Awaited<ReturnType<typeof openKnowledgeBase>>;
+    try {
+      knowledge = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
+        config: context.config,
+        paths: context.paths,
+      });
+    } catch (error) {
+      await Promise.all([tools.close(), model.close?.()]);
+      throw error;
+    }
+    knowledgeBase = knowledge;
     const controller = new AbortController();
     const onInterrupt = () => controller.abort();
     process.once("SIGINT", onInterrupt);

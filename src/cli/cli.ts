@@ -10,6 +10,7 @@ import { benchCommand } from "./bench.ts";
 import { configCommand } from "./config.ts";
 import { curriculumCommand } from "./curriculum.ts";
 import { evalCommand } from "./eval.ts";
+import { exportCommand } from "./export.ts";
 import { ingestCommand } from "./ingest.ts";
 import { kbCommand } from "./kb.ts";
 import { mcpCommand } from "./mcp.ts";
@@ -25,6 +26,7 @@ export const COMMANDS: CommandModule<any, any>[] = [
   configCommand,
   curriculumCommand,
   evalCommand,
+  exportCommand,
   ingestCommand,
   kbCommand,
   searchCommand,

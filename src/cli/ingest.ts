@@ -70,7 +70,11 @@ export const ingestCommand: CommandModule<GlobalOptions, IngestArgs> = {
       }
     }
     const context = loadContext(args);
-    const store = await openKnowledgeBase(args.kb, { ...context, create: true, quiet: Boolean(args.quiet) });
+    const store = await openKnowledgeBase(args.kb, {
+      ...context,
+      create: true,
+      quiet: args.quiet || undefined,
+    });
     let report: IngestReport;
     try {
       report = await ingestPaths(store, args.paths, {
@@ -79,7 +83,7 @@ export const ingestCommand: CommandModule<GlobalOptions, IngestArgs> = {
         prune: args.prune,
         template: args.template,
         chunk: { targetTokens: args.chunkTokens, overlapTokens: args.overlap },
-        quiet: Boolean(args.quiet),
+        quiet: args.quiet || undefined,
       });
     } finally {
       await store.close();

@@ -29,7 +29,7 @@ const buildCommand: CommandModule<GlobalOptions, KbBuildArgs> = {
     }
     const context = loadContext(args);
     const out = args.out ? resolve(args.out) : join(context.paths.dataDir, "kb", "world.sqlite");
-    const result = await buildWorldKnowledgeBase({ out, quiet: Boolean(args.quiet) });
+    const result = await buildWorldKnowledgeBase({ out, quiet: args.quiet || undefined });
     if (args.json) printJson(result);
     else {
       const megabytes = (result.bytes / 1e6).toFixed(1);

@@ -1,9 +1,9 @@
 /** `cogcore search QUERY [--kb …] [--k N] [--filter …] [--json]`: ranked passages with their sources. */
-import pc from "picocolors";
 import type { CommandModule } from "yargs";
 import { InvalidInputError } from "../errors.ts";
 import { parseFilter } from "../knowledge/filter.ts";
 import { openKnowledgeBase } from "../knowledge/open.ts";
+import { colorsFor } from "../log.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
 
@@ -37,7 +37,7 @@ export const searchCommand: CommandModule<GlobalOptions, SearchArgs> = {
     const context = loadContext(args);
     const store = await openKnowledgeBase(args.kb ?? context.config.defaultKb, {
       ...context,
-      quiet: Boolean(args.quiet),
+      quiet: args.quiet || undefined,
     });
     try {
       const hits = await store.search(args.query, { k, filter, highlight: !args.json });
@@ -53,6 +53,7 @@ export const searchCommand: CommandModule<GlobalOptions, SearchArgs> = {
         });
         return;
       }
+      const pc = colorsFor(process.stdout);
       if (hits.length === 0) printLine("No passage found.");
       hits.forEach((hit, index) => {
         const snippet = (hit.snippet ?? hit.text).replace(/\[([^\]]+)\]/g, (_, word: string) =>

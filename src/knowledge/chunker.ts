@@ -27,7 +27,11 @@ function merge(sections: Section[]): Chunk {
   return {
     text: sections.map((section) => section.text).join("\n\n"),
     context: first.context,
-    span: { ...first.span, endLine: last.span.endLine, endByte: last.span.endByte },
+    span: {
+      ...first.span,
+      ...(last.span.endLine !== undefined ? { endLine: last.span.endLine } : {}),
+      ...(last.span.endByte !== undefined ? { endByte: last.span.endByte } : {}),
+    },
     metadata: first.metadata,
   };
 }

@@ -2,16 +2,16 @@
  * Opening a knowledge base by name or path, the one way the CLI, the search tool and the agent do it.
  *
  * - A name configured in `knowledgeBases` uses that entry (SQLite file or PostgreSQL).
- * - A path (has a slash, or ends in .sqlite/.db, or is an existing file) is a SQLite file.
+ * - A path (has a slash, or ends in .sqlite/.db, or names an existing file) is a SQLite file.
  * - Any other name is `<dataDir>/kb/<name>.sqlite`.
  *
  * `world` is built on first use (with a progress bar on stderr) and rebuilt when its format is stale.
  */
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Config, KnowledgeBaseConfig } from "../config.ts";
 import { ConfigError, NotFoundError } from "../errors.ts";
-import type { Paths } from "../paths.ts";
+import { ensureDir, type Paths } from "../paths.ts";
 import { createEmbedder, type Embedder } from "./embeddings.ts";
 import { SqliteKnowledgeStore } from "./sqlite-store.ts";
 import type { WritableKnowledgeStore } from "./types.ts";
@@ -84,7 +84,9 @@ function defaultPath(name: string, paths: Paths): string {
 }
 
 function looksLikePath(value: string): boolean {
-  return /[/\\]/.test(value) || /\.(sqlite3?|db)$/i.test(value) || existsSync(value);
+  return (
+    /[/\\]/.test(value) || /\.(sqlite3?|db)$/i.test(value) || (existsSync(value) && statSync(value).isFile())
+  );
 }
 
 /** Opens a knowledge base by name or path; see the module comment for how names resolve. */
@@ -121,6 +123,7 @@ export async function openKnowledgeBase(
       expected: `an existing base: create one with 'cogcore ingest PATH --kb ${nameOrPath}'`,
     });
   }
+  if (options.create) ensureDir(dirname(path));
   const store = new SqliteKnowledgeStore(path, { embedder, fusionWeights });
   return Object.assign(store, { name: nameOrPath, engine: "sqlite" as const, location: path });
 }

@@ -4,6 +4,7 @@
  * document frequencies, passage lengths), planned and rescored exactly as in ranking.ts, so both stores
  * rank alike; PostgreSQL's `ts_rank` is not used.
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { CogcoreError, type CogcoreErrorOptions } from "../errors.ts";
 import { checkK, type Filter, globToRegExp, validateFilter } from "./filter.ts";
@@ -95,14 +96,19 @@ export class PostgresKnowledgeStore implements WritableKnowledgeStore {
     const filter = validateFilter(options.filter);
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
-    const frequencies = await this.documentFrequencies(terms);
-    const statistics = await this.statistics();
+    const { frequencies, statistics } = await this.termStatistics(terms);
     const frequency = (term: string) => frequencies.get(term) ?? 0;
     const scoring = { frequency, statistics, filter };
     const fetch = (stepTerms: string[], mode: "and" | "or", limit: number) =>
       this.candidates(stepTerms, mode === "and", { ...scoring, limit });
     const gathered = await gatherCandidates(terms, frequency, statistics, k, fetch, (row) => row.rowid);
-    const ranked = rankCandidates(gathered.rows, gathered.terms, frequency, statistics);
+    const ranked = rankCandidates(
+      gathered.rows,
+      gathered.terms,
+      frequency,
+      statistics,
+      new Set(tokenize(query)),
+    );
     return ranked.slice(0, k).map(({ candidate, score }) => {
       const hit: Hit = { ...toPassage(candidate), score };
       if (options.highlight) hit.snippet = highlightSnippet(candidate.text, terms);
@@ -134,36 +140,49 @@ export class PostgresKnowledgeStore implements WritableKnowledgeStore {
       parameters.push(`(^|/)${globToRegExp(String(filter.source)).source.slice(1)}`);
       conditions.push(`x.source ~ $${parameters.length}`);
     }
+    // For AND, start from the rarest term's postings and probe the others by (term, passage).
+    let seed = "";
+    if (every) {
+      parameters.push([...terms].sort((a, b) => scoring.frequency(a) - scoring.frequency(b))[0]);
+      seed = `JOIN (SELECT passage FROM cogcore_postings WHERE term = $${parameters.length}) s ON s.passage = p.passage`;
+    }
     const sql = `
       WITH q(term, idf) AS (SELECT * FROM unnest($1::text[], $2::float8[])),
       c AS (
         SELECT p.passage, sum(q.idf * p.frequency * ${BM25_K1 + 1} /
           (p.frequency + ${BM25_K1} * (1 - ${BM25_B} + ${BM25_B} * x.length / $3::float8))) AS score
-        FROM cogcore_postings p JOIN q ON q.term = p.term JOIN cogcore_passages x ON x.rowid = p.passage
+        FROM cogcore_postings p ${seed} JOIN q ON q.term = p.term JOIN cogcore_passages x ON x.rowid = p.passage
         GROUP BY p.passage ${every ? `HAVING count(*) = ${terms.length}` : ""})
       SELECT x.rowid, x.id, x.source, x.text, x.context, x.span, x.metadata, x.length
       FROM c JOIN cogcore_passages x ON x.rowid = c.passage
       ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}
       ORDER BY c.score DESC, x.rowid LIMIT $4`;
-    return (await this.pool.query<PassageRow>(sql, parameters)).rows;
+    // Named, so each connection plans a statement once (planning costs more than running it).
+    const name = `cogcore_candidates_${createHash("sha1").update(sql).digest("hex").slice(0, 16)}`;
+    return (await this.pool.query<PassageRow>({ name, text: sql, values: parameters })).rows;
   }
 
-  private async documentFrequencies(terms: string[]): Promise<Map<string, number>> {
-    const result = await this.pool.query<{ term: string; documents: number }>(
-      "SELECT term, documents FROM cogcore_terms WHERE term = ANY($1::text[])",
-      [terms],
-    );
-    return new Map(result.rows.map((row) => [row.term, row.documents]));
-  }
-
-  private async statistics(): Promise<CollectionStatistics> {
+  /** The terms' document frequencies and the collection's size, in one round trip. */
+  private async termStatistics(
+    terms: string[],
+  ): Promise<{ frequencies: Map<string, number>; statistics: CollectionStatistics }> {
     const row = (
-      await this.pool.query<{ documents: string; total_length: string }>(
-        "SELECT documents, total_length FROM cogcore_statistics WHERE id = 1",
-      )
+      await this.pool.query<{
+        frequencies: Record<string, number> | null;
+        documents: string;
+        total_length: string;
+      }>({
+        name: "cogcore_term_statistics",
+        text: `SELECT (SELECT json_object_agg(term, documents) FROM cogcore_terms WHERE term = ANY($1::text[])) AS frequencies,
+          documents, total_length FROM cogcore_statistics WHERE id = 1`,
+        values: [terms],
+      })
     ).rows[0];
     const documents = Number(row.documents);
-    return { documents, averageLength: documents > 0 ? Number(row.total_length) / documents : 0 };
+    return {
+      frequencies: new Map(Object.entries(row.frequencies ?? {})),
+      statistics: { documents, averageLength: documents > 0 ? Number(row.total_length) / documents : 0 },
+    };
   }
 
   async get(id: string): Promise<Passage | undefined> {
@@ -201,6 +220,9 @@ export class PostgresKnowledgeStore implements WritableKnowledgeStore {
         [document.source, document.hash, count],
       );
       await client.query("COMMIT");
+      // Fresh planner statistics after a bulk write, so searches use the indexes.
+      if (count >= 1000)
+        await client.query("ANALYZE cogcore_postings; ANALYZE cogcore_passages; ANALYZE cogcore_terms");
       return existing.rows.length > 0 ? "updated" : "added";
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);

@@ -7,14 +7,15 @@
  * rarer ones, and every candidate is then scored with BM25 over *all* the query's terms, so common terms
  * still break ties ("Paris France population" ranks Paris, France above Paris, Texas).
  *
- * Candidates, gathered in turn until there are k: the passages holding every selective and mid term
- * (and broad ones, up to 25% of passages, when the selective terms alone are too frequent to fetch
- * whole); those holding every selective term (all of them when few and nothing was found yet); those
- * holding any selective term
- * (only while that union is small); with no selective term, those holding every mid and broad term,
- * else every term.
+ * Candidates come from the first of these steps that finds any: the passages holding every selective
+ * and mid term (and broad ones, up to 25% of passages, when the selective terms alone are too frequent
+ * to fetch whole); those holding every selective term (all of them when few); those holding any
+ * selective term. With no selective term: those holding every mid and broad term, else every term.
+ * (Ranking a large OR in FTS5 costs milliseconds, so a query widens only when the narrower step found
+ * nothing.)
  *
- * The score is BM25 times Lucene's classic coordination factor (matched terms / query terms), so a
+ * A passage whose title (its context: a heading, a record's name) the query names in full scores
+ * TITLE_BOOST times more. The score is BM25 times Lucene's classic coordination factor (matched terms / query terms), so a
  * passage holding all the words beats a shorter one holding some: without it, BM25's length
  * normalisation ranks a two-word city passage above the country passage that holds all three words.
  */
@@ -100,9 +101,8 @@ export async function gatherCandidates<T>(
   if (selective.length > 0) {
     const narrowing = small ? mid : [...mid, ...broad];
     if (narrowing.length > 0) await add([...selective, ...narrowing], "and", limit);
-    if (rows.length < k) await add(selective, "and", small && rows.length === 0 ? MAX_UNION_POSTINGS : limit);
-    if (rows.length < k && selective.length > 1 && (rows.length === 0 || small))
-      await add(selective, "or", limit);
+    if (rows.length === 0) await add(selective, "and", small ? MAX_UNION_POSTINGS : limit);
+    if (rows.length === 0 && selective.length > 1) await add(selective, "or", limit);
   } else if (mid.length + broad.length > 0) await add([...mid, ...broad], "and", limit);
   else if (common.length > 0) await add(common, "and", limit);
   return { rows, terms: scoring };
@@ -144,6 +144,17 @@ export function countTerms(
   return { frequencies, length: tokens.length };
 }
 
+/** Score factor of a passage whose title (context) the query names in full: "Budapest population" puts
+ * Budapest above Budapest XII. kerület, "The Valley population" The Valley above Valley. */
+export const TITLE_BOOST = 1.5;
+
+/** Whether every word of a passage's title is among the query's words (question words included). */
+function titleCovered(context: string, queryWords: ReadonlySet<string>): boolean {
+  if (!context) return false;
+  const words = tokenize(context);
+  return words.length > 0 && words.every((word) => queryWords.has(word));
+}
+
 /** Candidate rows as both stores fetch them. */
 export interface Candidate {
   text: string;
@@ -158,6 +169,7 @@ export function rankCandidates<T extends Candidate>(
   terms: string[],
   documentFrequency: (term: string) => number,
   statistics: CollectionStatistics,
+  queryWords: ReadonlySet<string> = new Set(terms),
 ): { candidate: T; score: number }[] {
   const idf = new Map<string, number>();
   for (const term of terms) {
@@ -170,7 +182,8 @@ export function rankCandidates<T extends Candidate>(
       candidate.context ? `${candidate.context}\n${candidate.text}` : candidate.text,
       wanted,
     );
-    return { candidate, score: bm25Score(frequencies, candidate.length, idf, statistics) };
+    const score = bm25Score(frequencies, candidate.length, idf, statistics);
+    return { candidate, score: titleCovered(candidate.context, queryWords) ? score * TITLE_BOOST : score };
   });
   return scored.sort((a, b) => b.score - a.score);
 }

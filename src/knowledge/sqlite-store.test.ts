@@ -96,11 +96,11 @@ describe("SqliteKnowledgeStore", () => {
     await store.close();
   });
 
-  it("ranks passages holding any query word when none holds them all", async () => {
+  it("keeps to passages holding every word, and widens to any word only when none holds them all", async () => {
     const store = await storeWith(PASSAGES);
-    const hits = await store.search("what is the largest island of Greece");
-    expect(hits[0].id).toBe("d");
-    expect(hits.map((hit) => hit.id)).toContain("b");
+    expect((await store.search("what is the largest island of Greece")).map((hit) => hit.id)).toEqual(["d"]);
+    const hits = await store.search("the largest island near Athens");
+    expect(hits.map((hit) => hit.id)).toEqual(["d", "b"]);
     expect(await store.search("zzzz qqqq")).toEqual([]);
     expect(await store.search("   ")).toEqual([]);
     await store.close();
@@ -122,7 +122,7 @@ describe("SqliteKnowledgeStore", () => {
     expect(await ids("greece", { country: "GR" })).toEqual(["a", "b"]);
     expect(await ids("greece", { capital: true })).toEqual(["b"]);
     const ranked = await store.search("greece population", { filter: { kind: "city", capital: false } });
-    expect(ranked.map((hit) => hit.id)).toEqual(["a", "c"]);
+    expect(ranked.map((hit) => hit.id)).toEqual(["a"]);
     expect(await ids("lyon", { source: "docs/**" })).toEqual(["e"]);
     expect(await ids("greece lyon", { source: "*.md" })).toEqual(["d", "e"]);
     expect(await ids("greece lyon", { source: "docs/*.md" })).toEqual(["d"]);

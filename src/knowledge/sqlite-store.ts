@@ -18,7 +18,7 @@ import {
 import { highlightSnippet } from "./snippet.ts";
 import { openKnowledgeDatabase } from "./sqlite-schema.ts";
 import { SqliteVectors } from "./sqlite-vectors.ts";
-import { queryTerms, tokenize } from "./tokenize.ts";
+import { queryTerms, termCount, tokenize } from "./tokenize.ts";
 import type {
   DocumentInput,
   Hit,
@@ -33,6 +33,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** Embedding model for dense vectors. Default: none (BM25 alone). */
   embedder?: Embedder;
+  /** A bulk build into a fresh file that is discarded on failure: no fsync, a 64 MB page cache. Default false. */
+  bulk?: boolean;
   /** Weights of the two rankings in reciprocal rank fusion. Default {bm25: 1, vector: 1}. */
   fusionWeights?: { bm25: number; vector: number };
 }
@@ -65,6 +67,10 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     this.path = path;
     this.db = openKnowledgeDatabase(path, { readonly: options.readonly });
     sqliteVec.load(this.db);
+    if (options.bulk) {
+      this.db.pragma("synchronous = OFF");
+      this.db.pragma("cache_size = -65536");
+    }
     this.db.function("cogcore_filter", { deterministic: true }, (source, metadata, filter) =>
       matchesFilter(
         { source: String(source), metadata: metadata ? JSON.parse(String(metadata)) : undefined },
@@ -74,8 +80,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
         : 0,
     );
     this.fusionWeights = options.fusionWeights ?? { bm25: 1, vector: 1 };
-    if (options.embedder)
-      this.vectors = new SqliteVectors(this.db, options.embedder, Boolean(options.readonly));
+    if (options.embedder) this.vectors = new SqliteVectors(this.db, options.embedder);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<Hit[]> {
@@ -103,7 +108,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     const k = checkK(options.k);
     const filter = validateFilter(options.filter);
     const terms = queryTerms(query);
-    const lexical = terms.length > 0 ? await this.lexicalSearch(terms, filter, k) : [];
+    const lexical = terms.length > 0 ? await this.lexicalSearch(query, terms, filter, k) : [];
     let ranked = lexical;
     if (this.vectors && query.trim()) {
       const dense = await this.vectors.search(query, Math.max(MIN_CANDIDATES, 5 * k));
@@ -129,6 +134,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
 
   /** Candidates gathered as ranking.ts plans, rescored with BM25 over all terms. */
   private async lexicalSearch(
+    query: string,
     terms: string[],
     filter: Filter,
     k: number,
@@ -139,7 +145,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     const fetch = (stepTerms: string[], mode: "and" | "or", limit: number) =>
       this.candidateRows(stepTerms.map(quoteTerm).join(mode === "and" ? " AND " : " OR "), filter, limit);
     const gathered = await gatherCandidates(terms, frequency, statistics, k, fetch, (row) => row.rowid);
-    return rankCandidates(gathered.rows, gathered.terms, frequency, statistics).map(
+    return rankCandidates(gathered.rows, gathered.terms, frequency, statistics, new Set(tokenize(query))).map(
       ({ candidate, score }) => ({
         row: candidate,
         score,
@@ -267,7 +273,7 @@ export class SqliteKnowledgeStore implements WritableKnowledgeStore {
     const rowids: number[] = [];
     for (const passage of passages) {
       const context = typeof passage.metadata?.context === "string" ? passage.metadata.context : "";
-      const length = tokenize(context).length + tokenize(passage.text).length;
+      const length = termCount(context) + termCount(passage.text);
       const info = insert.run(
         passage.id,
         document,

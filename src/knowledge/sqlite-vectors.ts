@@ -16,7 +16,7 @@ export class SqliteVectors {
   private readonly db: Database.Database;
   private readonly embedder: Embedder;
 
-  constructor(db: Database.Database, embedder: Embedder, _readonly: boolean) {
+  constructor(db: Database.Database, embedder: Embedder) {
     this.db = db;
     this.embedder = embedder;
     const stored = this.stored();

@@ -19,6 +19,16 @@ export function tokenize(text: string): string[] {
     .filter((term) => term.length > 0);
 }
 
+const TERM = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
+
+/** How many terms `tokenize` would return, without building them (for passage lengths). */
+export function termCount(text: string): number {
+  let count = 0;
+  TERM.lastIndex = 0;
+  while (TERM.exec(text) !== null) count++;
+  return count;
+}
+
 /** Words too common in questions to select passages ("what is the population of Lyon" → population, lyon). */
 export const QUERY_STOPWORDS: ReadonlySet<string> = new Set(
   (

@@ -11,6 +11,8 @@ export interface Span {
   /** Byte range [start, end), when lines do not apply. */
   startByte?: number;
   endByte?: number;
+  /** 1-based page, for paged sources (PDF). */
+  page?: number;
 }
 
 /** A unit of retrievable text. */

@@ -4,7 +4,9 @@
  * parameters. Each block's forward sits beside its backward. MoE feed-forward lives in moe-backprop.ts.
  */
 import { InvalidInputError } from "../errors.ts";
+import { type Batch, checkBatch } from "./batches.ts";
 import { parameterLayout } from "./config.ts";
+import { DenseFfnLayer } from "./ffn-backprop.ts";
 import { dims } from "./inference.ts";
 import {
   type AttentionLayout,
@@ -18,25 +20,11 @@ import {
   rmsnormBackward,
   rope,
   ropeKernelTables,
-  swiglu,
-  swigluBackward,
 } from "./kernels.ts";
 import { ropeTables } from "./kernels-reference.ts";
 import type { CoreModel } from "./model.ts";
 import { MoeLayer } from "./moe-backprop.ts";
 import { allocFloats, type Floats, floatsFrom, freeFloats } from "./wasm/runtime.ts";
-
-/** A batch of B sequences of T tokens, row-major (B, T). */
-export interface Batch {
-  batchSize: number;
-  seqLen: number;
-  /** (B, T) input token ids. */
-  inputs: Int32Array;
-  /** (B, T) the token to predict after each input. */
-  targets: Int32Array;
-  /** (B, T) loss weight of each target: 0 ignores it (prompt, tool output, padding). */
-  weights: Float32Array;
-}
 
 export interface BackpropOptions {
   /** Sequences per batch (B). */
@@ -66,9 +54,7 @@ interface LayerActivations {
   xMid: Floats; // (N, dim) residual after attention
   rstd2: Floats; // (N)
   normed2: Floats; // (N, dim)
-  gateUp: Floats | null; // (N, 2·ffnDim), dense only
-  hidden: Floats | null; // (N, ffnDim), dense only
-  moe: MoeLayer | null;
+  ffn: DenseFfnLayer | MoeLayer;
 }
 
 export class Backprop {
@@ -90,8 +76,6 @@ export class Backprop {
   private readonly dNormed: Floats; // (N, dim)
   private readonly dAttended: Floats; // (N, qDim)
   private readonly dQkv: Floats; // (N, qkvDim)
-  private readonly dGateUp: Floats; // (N, 2·ffnDim)
-  private readonly dHidden: Floats; // (N, ffnDim)
   private readonly dScores: Floats; // (B, nKvHeads, T, T)
   private readonly cos: Floats; // (T, headSize)
   private readonly sin: Floats; // (T, headSize)
@@ -118,6 +102,8 @@ export class Backprop {
     const { qDim, qkvDim } = dims(config);
     const alloc = (length: number) => this.track(allocFloats(length));
     const dense = config.nExperts === 0;
+    // gradient scratch shared by the dense layers: ∂/∂(gate|up) (N, 2·ffnDim) and ∂/∂hidden (N, ffnDim)
+    const ffnScratch = dense ? { dGateUp: alloc(n * 2 * ffnDim), dHidden: alloc(n * ffnDim) } : null;
     this.layers = Array.from({ length: config.nLayers }, () => ({
       xIn: alloc(n * dim),
       rstd1: alloc(n),
@@ -128,9 +114,7 @@ export class Backprop {
       xMid: alloc(n * dim),
       rstd2: alloc(n),
       normed2: alloc(n * dim),
-      gateUp: dense ? alloc(n * 2 * ffnDim) : null,
-      hidden: dense ? alloc(n * ffnDim) : null,
-      moe: dense ? null : new MoeLayer(config, n),
+      ffn: dense ? new DenseFfnLayer(config, n, ffnScratch) : new MoeLayer(config, n),
     }));
     this.xOut = alloc(n * dim);
     this.rstdOut = alloc(n);
@@ -143,8 +127,6 @@ export class Backprop {
     this.dNormed = alloc(n * dim);
     this.dAttended = alloc(n * qDim);
     this.dQkv = alloc(n * qkvDim);
-    this.dGateUp = alloc(n * 2 * ffnDim);
-    this.dHidden = alloc(n * ffnDim);
     this.dScores = alloc(batchSize * nKvHeads * seqLen * seqLen);
     const tables = ropeKernelTables(ropeTables(config.headSize, config.ropeTheta, seqLen), config.headSize);
     this.cos = this.track(floatsFrom(tables.cos));
@@ -154,7 +136,7 @@ export class Backprop {
 
   /** Frees every buffer. */
   dispose(): void {
-    for (const layer of this.layers) layer.moe?.dispose();
+    for (const layer of this.layers) layer.ffn.dispose();
     for (const buffer of this.buffers.splice(0)) freeFloats(buffer);
   }
 
@@ -174,7 +156,7 @@ export class Backprop {
   }
 
   private forward(batch: Batch, gradScale: number): BatchLoss {
-    this.checkBatch(batch);
+    checkBatch(batch, this.model.config.vocabSize, this.batchSize, this.seqLen);
     const model = this.model;
     const config = model.config;
     const { dim, normEps, vocabSize } = config;
@@ -198,8 +180,7 @@ export class Backprop {
         normEps,
       );
       xNext.array.set(layer.xMid.array);
-      if (layer.moe) auxLoss += layer.moe.forward(model, l, layer.normed2, xNext) / config.nLayers;
-      else this.denseFfnForward(l, layer, xNext);
+      auxLoss += layer.ffn.forward(model, l, layer.normed2, xNext) / config.nLayers;
     }
     rmsnorm(
       this.normedOut.ptr,
@@ -253,19 +234,17 @@ export class Backprop {
     );
     for (let l = config.nLayers - 1; l >= 0; l--) {
       const layer = this.layers[l];
-      if (layer.moe) {
-        const gradScale = (auxScale * this.auxLossCoefficient) / config.nLayers;
-        layer.moe.backward(
-          this.model,
-          l,
-          grads,
-          this.offsets,
-          layer.normed2,
-          this.dx,
-          this.dNormed,
-          gradScale,
-        );
-      } else this.denseFfnBackward(l, layer, g);
+      const auxGradScale = (auxScale * this.auxLossCoefficient) / config.nLayers;
+      layer.ffn.backward(
+        this.model,
+        l,
+        grads,
+        this.offsets,
+        layer.normed2,
+        this.dx,
+        this.dNormed,
+        auxGradScale,
+      );
       const weight = `blk.${l}.ffn_norm.weight`;
       rmsnormBackward(
         this.dx.ptr,
@@ -361,40 +340,6 @@ export class Backprop {
     );
   }
 
-  /** xNext += down(silu(gate·x̂) ⊙ up·x̂), x̂ = normed2; gate and up are adjacent: one product. */
-  private denseFfnForward(l: number, layer: LayerActivations, xNext: Floats): void {
-    const { dim, ffnDim } = this.model.config;
-    const n = this.rows;
-    const gateUp = layer.gateUp!;
-    const hidden = layer.hidden!;
-    matmul(gateUp.ptr, layer.normed2.ptr, this.param(`blk.${l}.ffn_gate.weight`), n, 2 * ffnDim, dim);
-    swiglu(hidden.ptr, gateUp.ptr, gateUp.ptr + ffnDim * 4, n, ffnDim, 2 * ffnDim);
-    matmul(xNext.ptr, hidden.ptr, this.param(`blk.${l}.ffn_down.weight`), n, dim, ffnDim, true);
-  }
-
-  /** Backward of denseFfnForward: dx holds ∂/∂xNext; writes ∂/∂normed2 to dNormed. */
-  private denseFfnBackward(l: number, layer: LayerActivations, g: (name: string) => number): void {
-    const { dim, ffnDim } = this.model.config;
-    const n = this.rows;
-    const gateUp = layer.gateUp!;
-    const down = `blk.${l}.ffn_down.weight`;
-    matmulInputGrad(this.dHidden.ptr, this.dx.ptr, this.param(down), n, dim, ffnDim);
-    matmulWeightGrad(g(down), this.dx.ptr, layer.hidden!.ptr, n, dim, ffnDim);
-    const dGateUp = this.dGateUp.ptr;
-    swigluBackward(
-      dGateUp,
-      dGateUp + ffnDim * 4,
-      this.dHidden.ptr,
-      gateUp.ptr,
-      gateUp.ptr + ffnDim * 4,
-      n,
-      ffnDim,
-      2 * ffnDim,
-    );
-    matmulInputGrad(this.dNormed.ptr, dGateUp, this.param(`blk.${l}.ffn_gate.weight`), n, 2 * ffnDim, dim);
-    matmulWeightGrad(g(`blk.${l}.ffn_gate.weight`), dGateUp, layer.normed2.ptr, n, 2 * ffnDim, dim);
-  }
-
   private attentionLayout(): AttentionLayout {
     const config = this.model.config;
     const { qDim, qkvDim } = dims(config);
@@ -436,32 +381,6 @@ export class Backprop {
 
   private outputWeight(): number {
     return this.param(this.model.config.tieEmbeddings ? "token_embd.weight" : "output.weight");
-  }
-
-  private checkBatch(batch: Batch): void {
-    const n = this.rows;
-    const vocab = this.model.config.vocabSize;
-    if (batch.batchSize !== this.batchSize || batch.seqLen !== this.seqLen) {
-      throw new InvalidInputError(`batch of ${batch.batchSize}×${batch.seqLen}`, {
-        expected: `${this.batchSize}×${this.seqLen} (pad shorter sequences with weight 0)`,
-      });
-    }
-    if (batch.inputs.length !== n || batch.targets.length !== n || batch.weights.length !== n) {
-      throw new InvalidInputError("batch arrays of the wrong length", { expected: `${n} entries each` });
-    }
-    for (let t = 0; t < n; t++) {
-      const ok = (id: number) => Number.isInteger(id) && id >= 0 && id < vocab;
-      if (!ok(batch.inputs[t]) || !ok(batch.targets[t])) {
-        throw new InvalidInputError(`token id out of range at batch row ${t}`, {
-          expected: `ids in [0, ${vocab})`,
-        });
-      }
-      if (!(batch.weights[t] >= 0)) {
-        throw new InvalidInputError(`loss weight ${batch.weights[t]} at batch row ${t}`, {
-          expected: "a weight ≥ 0",
-        });
-      }
-    }
   }
 
   private track(buffer: Floats): Floats {

@@ -4,8 +4,19 @@
  * sequenceBatches yields a deterministic, resumable stream: batch i depends only on (seed, i).
  */
 import { InvalidInputError } from "../errors.ts";
-import type { Batch } from "./backprop.ts";
 import { Random } from "./random.ts";
+
+/** A batch of B sequences of T tokens, row-major (B, T). */
+export interface Batch {
+  batchSize: number;
+  seqLen: number;
+  /** (B, T) input token ids. */
+  inputs: Int32Array;
+  /** (B, T) the token to predict after each input. */
+  targets: Int32Array;
+  /** (B, T) loss weight of each target: 0 ignores it (prompt, tool output, padding). */
+  weights: Float32Array;
+}
 
 export interface TrainingSequence {
   /** Token ids. */
@@ -85,4 +96,30 @@ function permutation(count: number, random: Random): number[] {
     [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
+}
+
+/** Throws unless the batch is batchSize × seqLen with ids in [0, vocabSize) and weights ≥ 0. */
+export function checkBatch(batch: Batch, vocabSize: number, batchSize: number, seqLen: number): void {
+  const n = batchSize * seqLen;
+  if (batch.batchSize !== batchSize || batch.seqLen !== seqLen) {
+    throw new InvalidInputError(`batch of ${batch.batchSize}×${batch.seqLen}`, {
+      expected: `${batchSize}×${seqLen} (pad shorter sequences with weight 0)`,
+    });
+  }
+  if (batch.inputs.length !== n || batch.targets.length !== n || batch.weights.length !== n) {
+    throw new InvalidInputError("batch arrays of the wrong length", { expected: `${n} entries each` });
+  }
+  const isId = (id: number) => Number.isInteger(id) && id >= 0 && id < vocabSize;
+  for (let t = 0; t < n; t++) {
+    if (!isId(batch.inputs[t]) || !isId(batch.targets[t])) {
+      throw new InvalidInputError(`token id out of range at batch row ${t}`, {
+        expected: `ids in [0, ${vocabSize})`,
+      });
+    }
+    if (!(batch.weights[t] >= 0)) {
+      throw new InvalidInputError(`loss weight ${batch.weights[t]} at batch row ${t}`, {
+        expected: "a weight ≥ 0",
+      });
+    }
+  }
 }

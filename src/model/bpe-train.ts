@@ -9,6 +9,7 @@ import { createProgress } from "../progress.ts";
 import { MAX_VOCAB, pairKey } from "./bpe.ts";
 import { BYTE_TO_CHAR } from "./byte-unicode.ts";
 import { SPECIAL_TOKENS } from "./chat-format.ts";
+import { PairHeap } from "./pair-heap.ts";
 import { codepointsToString, splitWordEnds, toCodepoints } from "./pretokenize.ts";
 import { Tokenizer, type TokenizerOptions } from "./tokenizer.ts";
 import { utf8OfCodepoints } from "./utf8.ts";
@@ -41,57 +42,9 @@ export function countWords(corpus: Iterable<string>, specialTokens: readonly str
   return counts;
 }
 
-/** Max-heap of (count, pair key); entries may be stale and are checked against the live counts on pop. */
-class PairHeap {
-  private counts: number[] = [];
-  private keys: number[] = [];
-
-  get size(): number {
-    return this.counts.length;
-  }
-
-  private above(a: number, b: number): boolean {
-    return (
-      this.counts[a] > this.counts[b] || (this.counts[a] === this.counts[b] && this.keys[a] < this.keys[b])
-    );
-  }
-
-  private swap(a: number, b: number): void {
-    [this.counts[a], this.counts[b]] = [this.counts[b], this.counts[a]];
-    [this.keys[a], this.keys[b]] = [this.keys[b], this.keys[a]];
-  }
-
-  push(count: number, key: number): void {
-    this.counts.push(count);
-    this.keys.push(key);
-    for (let index = this.counts.length - 1; index > 0; ) {
-      const parent = (index - 1) >> 1;
-      if (!this.above(index, parent)) break;
-      this.swap(index, parent);
-      index = parent;
-    }
-  }
-
-  pop(): [number, number] {
-    const top: [number, number] = [this.counts[0], this.keys[0]];
-    const lastCount = this.counts.pop()!;
-    const lastKey = this.keys.pop()!;
-    if (this.counts.length > 0) {
-      this.counts[0] = lastCount;
-      this.keys[0] = lastKey;
-      for (let index = 0; ; ) {
-        const left = 2 * index + 1;
-        let best = index;
-        if (left < this.counts.length && this.above(left, best)) best = left;
-        if (left + 1 < this.counts.length && this.above(left + 1, best)) best = left + 1;
-        if (best === index) break;
-        this.swap(index, best);
-        index = best;
-      }
-    }
-    return top;
-  }
-}
+/** Pairs come out most frequent first, then smallest pair key (deterministic). Entries may be stale. */
+const countOrder = (countA: number, keyA: number, countB: number, keyB: number) =>
+  countA > countB || (countA === countB && keyA < keyB);
 
 /** Word-level training state: each distinct word as token ids with its frequency, and the pair statistics. */
 class MergeState {
@@ -185,7 +138,7 @@ export function trainTokenizer(corpus: Iterable<string>, options: TrainTokenizer
   const texts = [...BYTE_TO_CHAR, ...specialTokens];
   const idOfText = new Map(texts.map((text, id) => [text, id]));
   const merges: Array<[number, number]> = [];
-  const heap = new PairHeap();
+  const heap = new PairHeap(countOrder); // (count, pair key), checked against the live counts on pop
   for (const [key, count] of state.pairCount) heap.push(count, key);
   const progress = createProgress({
     label: "tokenizer merges",

@@ -4,7 +4,8 @@
  * tie), until no adjacent pair has a merge. A priority queue keeps long words O(n log n).
  */
 
-/** Merge table: (left id, right id) → rank, and rank → merged id. */
+/** Merge table: (left id, right id) → rank, and rank → merged id. */ import { PairHeap } from "./pair-heap.ts";
+
 export interface MergeTable {
   /** Rank of the merge of (left, right), or undefined. Key: left * 2^21 + right. */
   rankOf: Map<number, number>;
@@ -18,59 +19,9 @@ export function pairKey(left: number, right: number): number {
   return left * MAX_VOCAB + right;
 }
 
-/** Min-heap of candidate merges ordered by (rank, left position). */
-class BigramQueue {
-  private ranks: number[] = [];
-  private lefts: number[] = [];
-
-  get size(): number {
-    return this.ranks.length;
-  }
-
-  private less(a: number, b: number): boolean {
-    return (
-      this.ranks[a] < this.ranks[b] || (this.ranks[a] === this.ranks[b] && this.lefts[a] < this.lefts[b])
-    );
-  }
-
-  private swap(a: number, b: number): void {
-    [this.ranks[a], this.ranks[b]] = [this.ranks[b], this.ranks[a]];
-    [this.lefts[a], this.lefts[b]] = [this.lefts[b], this.lefts[a]];
-  }
-
-  push(rank: number, left: number): void {
-    this.ranks.push(rank);
-    this.lefts.push(left);
-    for (let index = this.ranks.length - 1; index > 0; ) {
-      const parent = (index - 1) >> 1;
-      if (!this.less(index, parent)) break;
-      this.swap(index, parent);
-      index = parent;
-    }
-  }
-
-  /** Removes the smallest entry; returns [rank, left]. */
-  pop(): [number, number] {
-    const top: [number, number] = [this.ranks[0], this.lefts[0]];
-    const lastRank = this.ranks.pop()!;
-    const lastLeft = this.lefts.pop()!;
-    if (this.ranks.length > 0) {
-      this.ranks[0] = lastRank;
-      this.lefts[0] = lastLeft;
-      for (let index = 0; ; ) {
-        const left = 2 * index + 1;
-        const right = left + 1;
-        let smallest = index;
-        if (left < this.ranks.length && this.less(left, smallest)) smallest = left;
-        if (right < this.ranks.length && this.less(right, smallest)) smallest = right;
-        if (smallest === index) break;
-        this.swap(index, smallest);
-        index = smallest;
-      }
-    }
-    return top;
-  }
-}
+/** Candidate merges come out lowest rank first, then leftmost. */
+const mergeOrder = (rankA: number, leftA: number, rankB: number, leftB: number) =>
+  rankA < rankB || (rankA === rankB && leftA < leftB);
 
 /** BPE-encodes one word given as bytes (byte b is token id b); appends the token ids to `out`. */
 export function bpeWord(bytes: Uint8Array, merges: MergeTable, out: number[]): void {
@@ -87,7 +38,7 @@ export function bpeWord(bytes: Uint8Array, merges: MergeTable, out: number[]): v
     next[index] = index + 1 < length ? index + 1 : -1;
     previous[index] = index - 1;
   }
-  const queue = new BigramQueue();
+  const queue = new PairHeap(mergeOrder); // (rank, left symbol index)
   const consider = (left: number) => {
     if (left < 0 || next[left] < 0) return;
     const rank = merges.rankOf.get(pairKey(ids[left], ids[next[left]]));

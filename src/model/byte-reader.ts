@@ -65,6 +65,19 @@ export class ByteReader {
     return Number(value);
   }
 
+  /**
+   * A u64 count of items of at least `itemBytes` bytes each that must fit in the rest of the file, e.g. a
+   * string length (itemBytes 1) or an array length. The bound is what remains after the count itself.
+   */
+  count(what: string, itemBytes = 1, limit = Number.MAX_SAFE_INTEGER): number {
+    const value = this.u64(what);
+    const max = Math.min(Math.floor(this.remaining / itemBytes), limit);
+    if (value > BigInt(max)) {
+      throw this.error(`${what} is ${value} but only ${this.remaining} bytes follow`, `at most ${max}`);
+    }
+    return Number(value);
+  }
+
   u64(what: string): bigint {
     this.need(8, what);
     const value = this.view.getBigUint64(this.position, true);

@@ -99,7 +99,7 @@ describe("checkpoints", () => {
   it("survives being killed mid-save: the checkpoint on disk is always one complete version", async () => {
     const dir = join(directory, "crash");
     const random = seededRandom(21);
-    for (let kill = 0; kill < 4; kill++) {
+    for (let kill = 0; kill < 3; kill++) {
       const child = spawn(
         process.execPath,
         ["--import", import.meta.resolve("tsx"), join(packageRoot, "test/helpers/checkpoint-writer.ts"), dir],

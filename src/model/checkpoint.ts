@@ -26,17 +26,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import { type CogcoreError, CorruptFileError, InvalidInputError, NotFoundError } from "../errors.ts";
 import { syncDirectory, writeFileAtomic } from "./atomic-file.ts";
 import { type ModelConfig, parameterLayout, type TensorLayout, validateModelConfig } from "./config.ts";
+import type { OptimizerState } from "./optimizer.ts";
 import { checkTensorSet, type NamedTensor, readSafetensors, writeSafetensors } from "./safetensors.ts";
 import { Tokenizer } from "./tokenizer.ts";
 
-export interface OptimizerState {
-  /** (params) AdamW first moment, laid out like the parameters. */
-  m: Float32Array;
-  /** (params) AdamW second moment, laid out like the parameters. */
-  v: Float32Array;
-  /** Optimizer steps taken so far (for bias correction). */
-  step: number;
-}
+export type { OptimizerState };
 
 /** Free-form training progress: step, seed, data cursor, schedule, … (anything JSON). */
 export type TrainingState = Record<string, unknown>;

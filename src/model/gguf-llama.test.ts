@@ -40,6 +40,7 @@ describe("llama GGUF export and import", () => {
       expect(metadata.get("general.architecture")?.value).toBe("llama");
       expect(metadata.get("tokenizer.ggml.model")?.value).toBe("gpt2");
       expect(metadata.get("tokenizer.ggml.pre")?.value).toBe("qwen2");
+      expect(metadata.get("tokenizer.ggml.pretokenizer")?.value).toMatch(/\|\\p\{N\}\|/); // single digits
       expect(metadata.get("llama.expert_count")?.value).toBe(moe ? 4 : undefined);
     });
   }
@@ -134,6 +135,11 @@ describe("llama GGUF validation (what would otherwise reach llama.cpp)", () => {
     ],
     ["another architecture", replace("general.architecture", { type: "string", value: "qwen2" }), /"llama"/],
     ["another pre-tokenizer", replace("tokenizer.ggml.pre", { type: "string", value: "llama3" }), /"qwen2"/],
+    [
+      "another pre-tokenizer regex",
+      replace("tokenizer.ggml.pretokenizer", { type: "string", value: "\\p{N}{1,3}" }),
+      /tokenizer.ggml.pretokenizer/,
+    ],
     [
       "an unknown llama key",
       (c) => c.metadata.push(["llama.rope.scaling.type", { type: "string", value: "yarn" }]),

@@ -13,7 +13,7 @@ import type { GgmlTypeName, GgufFile, GgufTensor, GgufValue } from "./gguf.ts";
 import { MetadataReader } from "./gguf-metadata.ts";
 import { readGguf } from "./gguf-read.ts";
 import { type GgufWriteInput, writeGguf } from "./gguf-write.ts";
-import { PRE_TOKENIZER } from "./pretokenize.ts";
+import { PRE_TOKENIZER, PRE_TOKENIZER_REGEX } from "./pretokenize.ts";
 import { TOKEN_TYPE_CONTROL, TOKEN_TYPE_NORMAL, Tokenizer } from "./tokenizer.ts";
 
 /** Token type of the padding entries added when the model's vocabulary is larger than the tokenizer's. */
@@ -54,6 +54,7 @@ function tokenizerMetadata(tokenizer: Tokenizer, vocabSize: number): Array<[stri
   return [
     ["tokenizer.ggml.model", str("gpt2")],
     ["tokenizer.ggml.pre", str(PRE_TOKENIZER)],
+    ["tokenizer.ggml.pretokenizer", str(PRE_TOKENIZER_REGEX)],
     ["tokenizer.ggml.tokens", { type: "array", itemType: "string", value: tokens }],
     ["tokenizer.ggml.token_type", { type: "array", itemType: "int32", value: types }],
     ["tokenizer.ggml.merges", { type: "array", itemType: "string", value: tokenizer.mergeStrings() }],
@@ -143,6 +144,7 @@ const LLAMA_KEYS = new Set([
 const TOKENIZER_KEYS = new Set([
   "tokenizer.ggml.model",
   "tokenizer.ggml.pre",
+  "tokenizer.ggml.pretokenizer",
   "tokenizer.ggml.tokens",
   "tokenizer.ggml.token_type",
   "tokenizer.ggml.merges",
@@ -191,6 +193,8 @@ function tokenizerFromMetadata(meta: MetadataReader): { tokenizer: Tokenizer; vo
   meta.onlyKnownKeys(["tokenizer."], TOKENIZER_KEYS);
   meta.string("tokenizer.ggml.model", "gpt2");
   meta.string("tokenizer.ggml.pre", PRE_TOKENIZER);
+  if (meta.has("tokenizer.ggml.pretokenizer"))
+    meta.string("tokenizer.ggml.pretokenizer", PRE_TOKENIZER_REGEX);
   const tokens = meta.stringArray("tokenizer.ggml.tokens");
   const types = meta.int32Array("tokenizer.ggml.token_type");
   if (types.length !== tokens.length || tokens.length < 256) {
@@ -267,15 +271,16 @@ export function llamaModelFromGguf(file: GgufFile, path?: string): ModelFiles {
   if (byName.size !== layout.length) {
     throw meta.error(`${byName.size} tensors`, `${layout.length} tensors for this configuration`);
   }
-  const params = new Float32Array(layout.at(-1)!.offset + layout.at(-1)!.size);
   for (const expected of layout) {
     const tensor = byName.get(expected.name);
     if (!tensor || tensor.shape.join(",") !== expected.shape.join(",")) {
       const found = tensor ? `shape (${tensor.shape.join(", ")})` : "missing";
       throw meta.error(`tensor '${expected.name}' is ${found}`, `shape (${expected.shape.join(", ")})`);
     }
-    params.set(tensor.data, expected.offset);
   }
+  // Allocate only now: the shapes match tensors that were actually in the file, so the size is bounded by it.
+  const params = new Float32Array(layout.at(-1)!.offset + layout.at(-1)!.size);
+  for (const expected of layout) params.set(byName.get(expected.name)!.data, expected.offset);
   return { config, params, tokenizer };
 }
 

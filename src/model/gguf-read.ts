@@ -47,7 +47,7 @@ const SCALAR_BYTES: Record<GgufScalarType, number> = {
 };
 
 function readString(reader: ByteReader, what: string): string {
-  const length = reader.u64AsNumber(`length of ${what}`, reader.remaining);
+  const length = reader.count(`length of ${what}`);
   return reader.utf8(length, what);
 }
 
@@ -100,10 +100,7 @@ function readValue(reader: ByteReader, key: string): GgufValue {
   const itemType = readValueType(reader, `items of metadata '${key}'`);
   if (itemType === "array")
     throw reader.error(`metadata '${key}' is an array of arrays`, "arrays of scalars");
-  const count = reader.u64AsNumber(
-    `length of array '${key}'`,
-    Math.floor(reader.remaining / SCALAR_BYTES[itemType]),
-  );
+  const count = reader.count(`length of array '${key}'`, SCALAR_BYTES[itemType]);
   const items: unknown[] = new Array(count);
   for (let index = 0; index < count; index++)
     items[index] = readScalar(reader, itemType, `'${key}'[${index}]`);
@@ -204,8 +201,8 @@ export function parseGguf(bytes: Uint8Array, path?: string): GgufFile {
   if (magic !== GGUF_MAGIC) throw reader.error("not a GGUF file (bad magic)", 'the 4 bytes "GGUF"');
   const version = reader.u32("version");
   if (version !== 2 && version !== 3) throw reader.error(`GGUF version ${version}`, "version 3 (or 2)");
-  const tensorCount = reader.u64AsNumber("tensor count", Math.floor(reader.remaining / 24));
-  const metadataCount = reader.u64AsNumber("metadata count", Math.floor(reader.remaining / 12));
+  const tensorCount = reader.count("tensor count", 24);
+  const metadataCount = reader.count("metadata count", 12);
   const { metadata, checksumAt } = readMetadata(reader, metadataCount);
   const alignment = readAlignment(reader, metadata);
   const names = new Set<string>();

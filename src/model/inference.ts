@@ -46,6 +46,8 @@ export class InferenceSession {
   private readonly logits: Floats; // (batch, vocab)
   private readonly cos: Floats; // (maxTokens, headSize)
   private readonly sin: Floats; // (maxTokens, headSize)
+  /** Byte addresses of each layer's weights, looked up once. */
+  private readonly weights: LayerWeights[];
 
   constructor(model: CoreModel, options: InferenceOptions = {}) {
     const config = model.config;
@@ -77,6 +79,7 @@ export class InferenceSession {
     );
     this.cos = this.track(floatsFrom(tables.cos));
     this.sin = this.track(floatsFrom(tables.sin));
+    this.weights = Array.from({ length: config.nLayers }, (_, layer) => layerWeights(model, layer));
     release.register(this, this.buffers, this);
   }
 
@@ -138,7 +141,7 @@ export class InferenceSession {
       this.x.array.set(embedding.subarray(tokens[t] * dim, (tokens[t] + 1) * dim), t * dim);
     for (let layer = 0; layer < nLayers; layer++) {
       this.attentionBlock(layer, n);
-      rmsnorm(this.normed.ptr, this.x.ptr, model.address(`blk.${layer}.ffn_norm.weight`), 0, n, dim, normEps);
+      rmsnorm(this.normed.ptr, this.x.ptr, this.weights[layer].ffnNorm, 0, n, dim, normEps);
       if (config.nExperts > 0) moeForward(model, layer, this.normed, this.x, n, this.gateUp, this.hidden);
       else this.denseFfn(layer, n);
     }
@@ -168,10 +171,10 @@ export class InferenceSession {
     const config = model.config;
     const { dim, nHeads, nKvHeads, headSize, normEps } = config;
     const { qDim, kvDim, qkvDim } = dims(config);
-    const block = `blk.${layer}`;
-    rmsnorm(this.normed.ptr, this.x.ptr, model.address(`${block}.attn_norm.weight`), 0, n, dim, normEps);
+    const weights = this.weights[layer];
+    rmsnorm(this.normed.ptr, this.x.ptr, weights.attnNorm, 0, n, dim, normEps);
     // attn_q, attn_k, attn_v are adjacent in the layout: one product gives q|k|v per row
-    matmul(this.qkv.ptr, this.normed.ptr, model.address(`${block}.attn_q.weight`), n, qkvDim, dim);
+    matmul(this.qkv.ptr, this.normed.ptr, weights.attnQkv, n, qkvDim, dim);
     const ropeOptions = {
       ldx: qkvDim,
       headSize,
@@ -184,10 +187,15 @@ export class InferenceSession {
     const qkv = this.qkv.array;
     const keys = this.keyCache[layer];
     const values = this.valueCache[layer];
+    const keyArray = keys.array;
+    const valueArray = values.array;
     for (let t = 0; t < n; t++) {
-      const row = t * qkvDim;
-      keys.array.set(qkv.subarray(row + qDim, row + qDim + kvDim), (this.position + t) * kvDim);
-      values.array.set(qkv.subarray(row + qDim + kvDim, row + qkvDim), (this.position + t) * kvDim);
+      const row = t * qkvDim + qDim;
+      const at = (this.position + t) * kvDim;
+      for (let i = 0; i < kvDim; i++) {
+        keyArray[at + i] = qkv[row + i];
+        valueArray[at + i] = qkv[row + kvDim + i];
+      }
     }
     const positions = this.position + n;
     attention(this.attended.ptr, this.qkv.ptr, keys.ptr, values.ptr, this.probs.ptr, {
@@ -204,23 +212,48 @@ export class InferenceSession {
       seqRows: n,
       kvRows: positions,
     });
-    matmul(this.x.ptr, this.attended.ptr, model.address(`${block}.attn_output.weight`), n, dim, qDim, true);
+    matmul(this.x.ptr, this.attended.ptr, weights.attnOutput, n, dim, qDim, true);
   }
 
   /** x += down(silu(gate·normed) ⊙ up·normed); ffn_gate and ffn_up are adjacent: one product. */
   private denseFfn(layer: number, n: number): void {
     const model = this.model;
     const { dim, ffnDim } = model.config;
-    const block = `blk.${layer}`;
-    matmul(this.gateUp.ptr, this.normed.ptr, model.address(`${block}.ffn_gate.weight`), n, 2 * ffnDim, dim);
+    const weights = this.weights[layer];
+    matmul(this.gateUp.ptr, this.normed.ptr, weights.ffnGateUp, n, 2 * ffnDim, dim);
     swiglu(this.hidden.ptr, this.gateUp.ptr, this.gateUp.ptr + ffnDim * 4, n, ffnDim, 2 * ffnDim);
-    matmul(this.x.ptr, this.hidden.ptr, model.address(`${block}.ffn_down.weight`), n, dim, ffnDim, true);
+    matmul(this.x.ptr, this.hidden.ptr, weights.ffnDown, n, dim, ffnDim, true);
   }
 
   private track(buffer: Floats): Floats {
     this.buffers.push(buffer);
     return buffer;
   }
+}
+
+/** Byte addresses of a layer's dense weights (ffn ones are 0 for MoE layers). */
+interface LayerWeights {
+  attnNorm: number;
+  /** attn_q, then attn_k and attn_v right after it. */
+  attnQkv: number;
+  attnOutput: number;
+  ffnNorm: number;
+  /** ffn_gate, then ffn_up right after it. */
+  ffnGateUp: number;
+  ffnDown: number;
+}
+
+function layerWeights(model: CoreModel, layer: number): LayerWeights {
+  const address = (name: string) => model.address(`blk.${layer}.${name}.weight`);
+  const dense = model.config.nExperts === 0;
+  return {
+    attnNorm: address("attn_norm"),
+    attnQkv: address("attn_q"),
+    attnOutput: address("attn_output"),
+    ffnNorm: address("ffn_norm"),
+    ffnGateUp: dense ? address("ffn_gate") : 0,
+    ffnDown: dense ? address("ffn_down") : 0,
+  };
 }
 
 /** Widths derived from the config: query, key/value and fused q|k|v rows. */

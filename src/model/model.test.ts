@@ -3,6 +3,8 @@ import { InvalidInputError } from "../errors.ts";
 import { parameterCounts, resolveModelConfig } from "./config.ts";
 import { ropeTables, routeReference } from "./kernels-reference.ts";
 import { CoreModel } from "./model.ts";
+import { routeToken } from "./moe.ts";
+import { Random } from "./random.ts";
 
 const dense = resolveModelConfig({ dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 48, vocabSize: 50 });
 const moe = resolveModelConfig({ ...dense, nExperts: 4, nExpertsUsed: 2 });
@@ -51,6 +53,21 @@ describe("reference kernels", () => {
         expect(cos[p * 4 + i]).toBeCloseTo(Math.cos(angle), 5);
         expect(sin[p * 4 + i]).toBeCloseTo(Math.sin(angle), 5);
       }
+    }
+  });
+
+  it("the engine's router agrees with the reference router on random logits", () => {
+    const random = new Random(17);
+    const config = resolveModelConfig({ ...moe, nExperts: 8, nExpertsUsed: 3 });
+    for (let trial = 0; trial < 200; trial++) {
+      const logits = Float32Array.from({ length: 8 }, () => random.nextNormal() * 3);
+      const route = { experts: new Int32Array(3), weights: new Float32Array(3) };
+      const probabilities = new Float32Array(8);
+      routeToken(logits, 0, config, route, probabilities);
+      const expected = routeReference(logits, 3);
+      expect([...route.experts]).toEqual(expected.experts);
+      for (let slot = 0; slot < 3; slot++) expect(route.weights[slot]).toBeCloseTo(expected.weights[slot], 6);
+      for (let e = 0; e < 8; e++) expect(probabilities[e]).toBeCloseTo(expected.probabilities[e], 6);
     }
   });
 

@@ -9,8 +9,13 @@ import { Random } from "./random.ts";
 import { tensorViews } from "./reference-forward.ts";
 import { allocFloats, type Floats, freeFloats } from "./wasm/runtime.ts";
 
-/** Frees a model's WASM buffer once its params view is garbage-collected. */
-const release = new FinalizationRegistry<Floats>((buffer) => freeFloats(buffer));
+/**
+ * Frees a model's WASM buffer once its params view is garbage-collected. The held value carries only the
+ * address and length: holding the view itself would keep it alive forever.
+ */
+const release = new FinalizationRegistry<{ ptr: number; length: number }>(({ ptr, length }) =>
+  freeFloats({ ptr, length, array: new Float32Array(0) }),
+);
 
 export class CoreModel {
   readonly config: ModelConfig;
@@ -36,7 +41,7 @@ export class CoreModel {
     this.config = { ...config };
     this.buffer = allocFloats(total);
     this.params = this.buffer.array;
-    release.register(this.params, this.buffer);
+    release.register(this.params, { ptr: this.buffer.ptr, length: total });
     if (params) this.params.set(params);
     this.views = tensorViews(this.config, this.params);
   }

@@ -14,6 +14,13 @@ import { codepointClasses, LETTER, NUMBER, WHITESPACE } from "./unicode-classes.
 /** The llama.cpp pre-tokenizer name written into GGUF files. */
 export const PRE_TOKENIZER = "qwen2";
 
+/**
+ * The same rule as a regex, written into GGUF files as `tokenizer.ggml.pretokenizer` for runtimes that take
+ * the regex itself rather than llama.cpp's name (Ollama's Go engine, which otherwise groups digits by 3).
+ */
+export const PRE_TOKENIZER_REGEX =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
 const OUT_OF_RANGE = -1;
 const CARRIAGE_RETURN = 0x0d;
 const LINE_FEED = 0x0a;

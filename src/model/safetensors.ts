@@ -34,8 +34,12 @@ const METADATA_KEY = "__metadata__";
 export function encodeSafetensors(
   tensors: NamedTensor[],
   metadata: Record<string, string> = {},
+  options: { checksum?: boolean } = {},
 ): Uint8Array[] {
-  const header: Record<string, unknown> = { [METADATA_KEY]: { ...metadata, checksum: CHECKSUM_PLACEHOLDER } };
+  const checksum = options.checksum ?? true;
+  const header: Record<string, unknown> = {
+    [METADATA_KEY]: checksum ? { ...metadata, checksum: CHECKSUM_PLACEHOLDER } : metadata,
+  };
   let offset = 0;
   for (const tensor of tensors) {
     const elements = tensor.shape.reduce((a, b) => a * b, 1);
@@ -64,7 +68,7 @@ export function encodeSafetensors(
   const data = tensors.map(
     (tensor) => new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
   );
-  sealChecksum(headerBytes, 8 + Buffer.from(jsonBytes).indexOf(CHECKSUM_PLACEHOLDER), data);
+  if (checksum) sealChecksum(headerBytes, 8 + Buffer.from(jsonBytes).indexOf(CHECKSUM_PLACEHOLDER), data);
   return [headerBytes, ...data];
 }
 
@@ -126,7 +130,7 @@ function parseMetadata(reader: ByteReader, value: unknown): Record<string, strin
 }
 
 function parseHeader(reader: ByteReader): Record<string, unknown> {
-  const headerLength = reader.u64AsNumber("header length", Math.min(reader.remaining, MAX_HEADER_BYTES));
+  const headerLength = reader.count("header length", 1, MAX_HEADER_BYTES);
   const text = reader.utf8(headerLength, "JSON header");
   let header: unknown;
   try {

@@ -123,6 +123,28 @@ describe("training", () => {
   });
 });
 
+describe("batches", () => {
+  it("shift tokens into inputs and targets, weight each target by its token, pad with weight 0", () => {
+    const batch = makeBatch([{ tokens: [5, 6, 7, 8], weights: [1, 0, 1, 0.5] }, { tokens: [9, 10] }], 4);
+    expect([...batch.inputs]).toEqual([5, 6, 7, 0, 9, 0, 0, 0]);
+    expect([...batch.targets]).toEqual([6, 7, 8, 0, 10, 0, 0, 0]);
+    expect([...batch.weights]).toEqual([0, 1, 0.5, 0, 1, 0, 0, 0]);
+    expect(() => makeBatch([{ tokens: [1, 2], weights: [1] }], 4)).toThrow(/one weight per token/);
+  });
+
+  it("stream deterministically from a seed, and resume at any batch index", () => {
+    const data = sequences();
+    const take = (start: number, count: number) => {
+      const stream = sequenceBatches(data, { batchSize: 5, seqLen: 16, seed: 4, start });
+      return Array.from({ length: count }, () => stream.next().value!.inputs.join(","));
+    };
+    const all = take(0, 12);
+    expect(take(0, 12)).toEqual(all);
+    expect(take(7, 5)).toEqual(all.slice(7));
+    expect(new Set(all).size).toBeGreaterThan(6);
+  });
+});
+
 describe("optimizer", () => {
   it("warms up linearly, then follows a cosine down to the minimum ratio", () => {
     const optimizer = resolveOptimizerConfig({ learningRate: 1, warmupSteps: 10, minLearningRateRatio: 0.1 });

@@ -6,7 +6,8 @@
  */
 import { AbortedError, InvalidInputError } from "../errors.ts";
 import { createProgress } from "../progress.ts";
-import { Backprop, type Batch, type BatchLoss } from "./backprop.ts";
+import { Backprop, type BatchLoss } from "./backprop.ts";
+import type { Batch } from "./batches.ts";
 import type { CoreModel } from "./model.ts";
 import { AdamW, type OptimizerConfig, type OptimizerState } from "./optimizer.ts";
 import { allocFloats, freeFloats } from "./wasm/runtime.ts";

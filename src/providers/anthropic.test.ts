@@ -1,6 +1,7 @@
 /** The anthropic provider against replayed transcripts: errors, retries, thinking and its signature. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAnthropicModel } from "./anthropic.ts";
+import { CALC_TOOL } from "./conformance/cases.ts";
 import { APICallError } from "./errors.ts";
 import { loadExchange, type ReplayServer, startReplayServer } from "./replay/replay-server.ts";
 import type { Message, StreamPart } from "./spec.ts";
@@ -9,16 +10,6 @@ const QUESTION: Message[] = [
   { role: "user", content: "What is the capital of France? Answer in one short sentence." },
 ];
 const CALC_QUESTION: Message[] = [{ role: "user", content: "What is 472317 - 342669? Use the calculator." }];
-const CALC_TOOL = {
-  name: "calc",
-  description: "Evaluates an arithmetic expression exactly.",
-  inputSchema: {
-    type: "object",
-    properties: { expression: { type: "string", description: "e.g. 472317 - 342669" } },
-    required: ["expression"],
-    additionalProperties: false,
-  },
-};
 
 let server: ReplayServer;
 beforeAll(async () => {

@@ -15,7 +15,8 @@ async function collect(stream: AsyncIterable<StreamPart>) {
   return parts;
 }
 
-describe("core provider: calls under the grammar", () => {
+// Child processes and model training: slow on a loaded 2-core machine.
+describe("core provider: calls under the grammar", { timeout: 180_000 }, () => {
   it("emits only well-formed calls even when sampling wildly: the grammar masks every other token", async () => {
     const core = await coreOnce();
     const model = createCoreModel({ model: core.model, tokenizer: core.tokenizer, tools: core.registry });
@@ -56,7 +57,8 @@ async function coreOnce() {
   return shared;
 }
 
-describe("core provider with the overfit model", () => {
+// Child processes and model training: slow on a loaded 2-core machine.
+describe("core provider with the overfit model", { timeout: 180_000 }, () => {
   it("forces the thinking span closed at the budget and keeps a minimum with 'Wait'", async () => {
     const core = await coreOnce();
     const model = createCoreModel({ model: core.model, tokenizer: core.tokenizer, tools: core.registry });

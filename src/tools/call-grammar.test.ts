@@ -40,6 +40,7 @@ const VALID = [
   "python(print(2**100))",
   'python(s = """)\n(((""" + \'"\'\nprint(s)  # ) trailing (\n)',
   "js([1, 2, 3].map((x) => x * x))",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text with a template literal
   "js(`t ${[1].map(() => '}')} )` /* ) */ // )\n+ 1)",
 ];
 
@@ -111,5 +112,29 @@ describe("createCallGrammar", () => {
     );
     const atStart = vocabulary.filter((_, index) => grammar.mask(grammar.start, vocabulary)[index] === 1);
     expect(atStart).toEqual(["calc", "search", "ca"]);
+  });
+
+  it("serves masks from its per-state cache that equal masks computed token by token", () => {
+    const vocabulary = [
+      ..."()[]{}'\"`#/*\n +-,.0123456789abcxyz",
+      "calc",
+      "search",
+      "print(",
+      "))",
+      ")",
+      '"""',
+      "${",
+    ];
+    for (const call of VALID) {
+      let state = grammar.start;
+      for (const char of call) {
+        const expected = vocabulary.map((text) => (grammar.advance(state, text) !== null ? 1 : 0));
+        expect([...grammar.mask(state, vocabulary)], call).toEqual(expected);
+        const mask = grammar.mask(state, vocabulary);
+        mask.fill(0); // a caller may reuse the array it gets: the cache keeps its own
+        expect([...grammar.mask(state, vocabulary)]).toEqual(expected);
+        state = grammar.advance(state, char)!;
+      }
+    }
   });
 });

@@ -46,7 +46,7 @@ export interface CallGrammar {
   isValidPrefix(text: string): boolean;
   /** Whether `text` is a complete call. */
   isComplete(text: string): boolean;
-  /** For each token text, 1 when it may follow `state`, else 0. */
+  /** For each token text, 1 when it may follow `state`, else 0 (cached per state; pass the same array each step). */
   mask(state: CallGrammarState, tokenTexts: readonly string[]): Uint8Array;
 }
 
@@ -59,6 +59,7 @@ export function createCallGrammar(tools: ToolLookup): CallGrammar {
     for (let length = 0; length <= tool.name.length; length++) namePrefixes.add(tool.name.slice(0, length));
   }
   const start: CallGrammarState = { phase: "name", name: "" };
+  const maskCache = new WeakMap<readonly string[], Map<string, Uint8Array>>();
 
   function advance(state: CallGrammarState, text: string): CallGrammarState | null {
     let current = state;
@@ -99,14 +100,37 @@ export function createCallGrammar(tools: ToolLookup): CallGrammar {
       return state !== null && isAccepting(state);
     },
     mask(state, tokenTexts) {
-      const allowed = new Uint8Array(tokenTexts.length);
-      for (let index = 0; index < tokenTexts.length; index++) {
-        const text = tokenTexts[index];
-        allowed[index] = text.length > 0 && advance(state, text) !== null ? 1 : 0;
+      // A mask depends only on the state and the vocabulary, and decoding revisits few distinct states
+      // (depth, quote, …), so masks are computed once per state and vocabulary.
+      let cache = maskCache.get(tokenTexts);
+      if (!cache) {
+        cache = new Map();
+        maskCache.set(tokenTexts, cache);
       }
-      return allowed;
+      const key = stateKey(state);
+      let allowed = cache.get(key);
+      if (!allowed) {
+        allowed = new Uint8Array(tokenTexts.length);
+        for (let index = 0; index < tokenTexts.length; index++) {
+          const text = tokenTexts[index];
+          allowed[index] = text.length > 0 && advance(state, text) !== null ? 1 : 0;
+        }
+        if (cache.size >= MAX_CACHED_MASKS) cache.clear();
+        cache.set(key, allowed);
+      }
+      return allowed.slice();
     },
   };
+}
+
+/** Masks kept per vocabulary before the cache starts over. */
+const MAX_CACHED_MASKS = 4096;
+
+/** Everything that decides what may follow a state, as a string. */
+function stateKey(state: CallGrammarState): string {
+  if (state.phase !== "argument") return `${state.phase}\u0000${state.name}`;
+  const { stack, mode, quote, pending, hasContent } = state.argument;
+  return `a\u0000${state.name}\u0000${stack}\u0000${mode}\u0000${quote}\u0000${pending}\u0000${hasContent ? 1 : 0}`;
 }
 
 /** Whether the argument read so far in `state` could be closed now (for diagnostics and tests). */

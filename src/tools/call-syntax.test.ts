@@ -60,6 +60,7 @@ describe("parseCall", () => {
     });
     const python = 'print(")" + \'(\')  # ) comment (\nx = """ ) """';
     expect(parseCall(`python(${python})`, registry).input).toEqual({ code: python });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text with a template literal
     const js = "console.log(`a ${(1 + 2)} )`) // )\n/* ( */ [1].map((x) => x)";
     expect(parseCall(`js(${js})`, registry).input).toEqual({ code: js });
     expect(parseCall('weather({"city": "Paris (1)"})', registry).input).toEqual({ city: "Paris (1)" });
@@ -102,6 +103,7 @@ describe("formatCall", () => {
       { name: "calc", input: { expression: "round(sqrt(2) * (3 + 4), 5)" } },
       { name: "search", input: { query: "population of the capital of Peru" } },
       { name: "python", input: { code: "def f(x):\n    return (x, ')')\nprint(f(1))" } },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text with a template literal
       { name: "js", input: { code: "const s = `${'('}`; s + ')'" } },
       { name: "weather", input: { city: "São Paulo (BR)", days: 3 } },
     ];

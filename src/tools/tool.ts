@@ -12,6 +12,7 @@
  * traceback of user code.
  */
 import type { z } from "zod";
+import { CogcoreError } from "../errors.ts";
 import type { ArgumentGrammarKind } from "./argument-grammars.ts";
 
 /** Limits a caller may tighten or loosen per call; each tool documents its defaults. */
@@ -98,4 +99,10 @@ export function resolveLimits(defaults: Required<ToolLimits>, limits: ToolLimits
     maxOutputBytes: limits.maxOutputBytes ?? defaults.maxOutputBytes,
     memoryMb: limits.memoryMb ?? defaults.memoryMb,
   };
+}
+
+/** A sandbox died for a reason that is not a limit (a bug in the runtime): retrying may work. */
+export class SandboxCrashedError extends CogcoreError {
+  override readonly code = "sandbox_crashed";
+  override readonly isRetryable = true;
 }

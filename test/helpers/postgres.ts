@@ -4,7 +4,7 @@
  * root the server runs as the unprivileged `postgres` user.
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,9 +14,14 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-/** Whether initdb and pg_ctl are on PATH (or in the Debian location). */
+/** Where pg_ctl and initdb are: on PATH, or in Debian's /usr/lib/postgresql/<version>/bin (newest first). */
 export function findPostgresBin(): string | undefined {
-  for (const dir of ["", "/usr/lib/postgresql/17/bin/", "/usr/lib/postgresql/16/bin/", "/usr/lib/postgresql/15/bin/"]) {
+  const debian = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql")
+        .sort((a, b) => Number(b) - Number(a))
+        .map((version) => `/usr/lib/postgresql/${version}/bin/`)
+    : [];
+  for (const dir of ["", ...debian]) {
     try {
       execFileSync(`${dir}pg_ctl`, ["--version"], { stdio: "ignore" });
       return dir;
@@ -51,7 +56,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   const asRoot = process.getuid?.() === 0;
   const run = (command: string, args: string[]) => {
     const options = asRoot ? userIds("postgres") : {};
-    execFileSync(`${bin}${command}`, args, { stdio: "pipe", ...options, env: { ...process.env, LC_ALL: "C" } });
+    execFileSync(`${bin}${command}`, args, {
+      stdio: "pipe",
+      ...options,
+      env: { ...process.env, LC_ALL: "C" },
+    });
   };
   if (asRoot) {
     const { uid, gid } = userIds("postgres");

@@ -8,6 +8,7 @@
 import { tokenize } from "../../knowledge/tokenize.ts";
 import type { WorldRecords } from "../../knowledge/world/records.ts";
 import type { QuestionKind } from "./kind.ts";
+import { LOOKUP_KINDS } from "./kinds-lookup.ts";
 import { integerBetween, pick } from "./random.ts";
 import { inventedNameSplit } from "./splits.ts";
 import type { Split } from "./types.ts";
@@ -87,16 +88,17 @@ export function inventName(
   return undefined;
 }
 
+/** An invented entity is asked about in the very words used for a real one. */
+function phrasingsOf(kind: string): Pick<QuestionKind, "templates" | "heldOut"> {
+  const source = LOOKUP_KINDS.find((candidate) => candidate.kind === kind)!;
+  return { templates: source.templates, heldOut: source.heldOut };
+}
+
 export const UNANSWERABLE_KINDS: QuestionKind[] = [
   {
     kind: "invented-city-population",
     type: "unanswerable",
-    templates: [
-      "What is the population of {city}?",
-      "How many people live in {city}?",
-      "What is {city}'s population?",
-    ],
-    heldOut: ["Tell me how many inhabitants {city} has.", "{city} is home to how many people?"],
+    ...phrasingsOf("city-population"),
     draw(pools, random) {
       const name = inventName(
         pools.records,
@@ -117,12 +119,7 @@ export const UNANSWERABLE_KINDS: QuestionKind[] = [
   {
     kind: "invented-country-capital",
     type: "unanswerable",
-    templates: [
-      "What is the capital of {country}?",
-      "Which city is the capital of {country}?",
-      "Name the capital of {country}.",
-    ],
-    heldOut: ["{country}'s seat of government is which city?", "Where is the capital city of {country}?"],
+    ...phrasingsOf("country-capital"),
     draw(pools, random) {
       const name = inventName(
         pools.records,
@@ -143,15 +140,7 @@ export const UNANSWERABLE_KINDS: QuestionKind[] = [
   {
     kind: "invented-element-number",
     type: "unanswerable",
-    templates: [
-      "What is the atomic number of {element}?",
-      "Which atomic number does {element} have?",
-      "How many protons does an atom of {element} have?",
-    ],
-    heldOut: [
-      "{element} sits at which atomic number in the periodic table?",
-      "Give the atomic number of the element {element}.",
-    ],
+    ...phrasingsOf("element-number"),
     draw(pools, random) {
       const name = inventName(pools.records, pools.split, random, "ium");
       if (!name) return undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { generateWorldQA } from "./generate.ts";
 import { extractNumbers, isAbstention, scoreAnswer } from "./score.ts";
 import type { WorldQuestion } from "./types.ts";
 
@@ -70,5 +71,27 @@ describe("scoreAnswer", () => {
     expect(scoreAnswer(unanswerable, "About 12000 people.")).toBe(false);
     expect(scoreAnswer(population, "179559", { abstained: true })).toBe(false);
     expect(scoreAnswer(population, "I don't know")).toBe(false);
+  });
+});
+
+describe("scoreAnswer on generated questions", () => {
+  it("accepts every question's own answer, written as a person would, and rejects abstaining", () => {
+    const questions = generateWorldQA({ seed: 5, split: "dev", count: 300 });
+    for (const question of questions) {
+      const { answer } = question;
+      if (answer.kind === "abstain") {
+        expect(scoreAnswer(question, "The knowledge base does not say.")).toBe(true);
+        expect(scoreAnswer(question, "42")).toBe(false);
+        continue;
+      }
+      const stated =
+        answer.kind === "number"
+          ? `It is ${answer.value.toLocaleString("en-US", { maximumFractionDigits: 6 })}.`
+          : `It is ${answer.value}.`;
+      expect(scoreAnswer(question, stated), `${question.question} → ${stated}`).toBe(true);
+      expect(scoreAnswer(question, "I don't know")).toBe(false);
+      if (answer.kind === "number")
+        expect(scoreAnswer(question, String(answer.value + 1 + (answer.tolerance ?? 0) * 2))).toBe(false);
+    }
   });
 });

@@ -1,11 +1,12 @@
 /** Picks a reader by file extension; an unknown extension is read as plain text. */
 import { extname } from "node:path";
 import { readHtmlSections } from "./html.ts";
+import { readPdfSections } from "./pdf.ts";
 import { readCsvSections, readJsonlSections, readJsonSections } from "./records.ts";
 import type { Section } from "./section.ts";
 import { readTextSections } from "./text.ts";
 
-export type DocumentFormat = "text" | "markdown" | "html" | "json" | "jsonl" | "csv";
+export type DocumentFormat = "text" | "markdown" | "html" | "json" | "jsonl" | "csv" | "pdf";
 
 const EXTENSIONS: Record<string, DocumentFormat> = {
   ".txt": "text",
@@ -18,6 +19,7 @@ const EXTENSIONS: Record<string, DocumentFormat> = {
   ".jsonl": "jsonl",
   ".ndjson": "jsonl",
   ".csv": "csv",
+  ".pdf": "pdf",
 };
 
 /** File extensions a folder walk picks up by default. */
@@ -40,5 +42,6 @@ export async function* readSections(path: string, options: ReadOptions = {}): As
   else if (format === "html") yield* await readHtmlSections(path);
   else if (format === "json") yield* await readJsonSections(path, options.template);
   else if (format === "jsonl") yield* readJsonlSections(path, options.template);
+  else if (format === "pdf") yield* await readPdfSections(path);
   else yield* readCsvSections(path, options.template);
 }

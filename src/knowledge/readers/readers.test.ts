@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../errors.ts";
+import { CorruptFileError, InvalidInputError } from "../../errors.ts";
 import { htmlSections } from "./html.ts";
 import { readSections } from "./index.ts";
 import { readLines } from "./lines.ts";
@@ -22,6 +22,33 @@ async function sections(path: string, template?: string): Promise<Section[]> {
   const all: Section[] = [];
   for await (const section of readSections(path, { template })) all.push(section);
   return all;
+}
+
+/** A minimal PDF with one line of Helvetica text per page. */
+function minimalPdf(pages: string[]): Buffer {
+  const objects = ["<< /Type /Catalog /Pages 2 0 R >>"];
+  const kids = pages.map((_, index) => `${3 + 2 * index} 0 R`).join(" ");
+  objects.push(`<< /Type /Pages /Kids [${kids}] /Count ${pages.length} >>`);
+  const font = 3 + 2 * pages.length;
+  pages.forEach((text, index) => {
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${4 + 2 * index} 0 R >>`,
+    );
+    const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+    objects.push(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`);
+  });
+  objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+  let out = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((object, index) => {
+    offsets.push(out.length);
+    out += `${index + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
 }
 
 describe("readers", () => {
@@ -100,6 +127,18 @@ describe("readers", () => {
       Buffer.concat([Buffer.from("fine line\ncaf"), Buffer.from([0xe9]), Buffer.from("\n")]),
     );
     await expect(sections(latin1)).rejects.toThrow(/invalid UTF-8 in line 2/);
+  });
+
+  it("reads a PDF's text page by page, and calls a damaged PDF corrupt", async () => {
+    const path = file(
+      "a.pdf",
+      minimalPdf(["The lighthouse of Alexandria stood on Pharos.", "Page two: the harbour of Rhodes."]),
+    );
+    expect(await sections(path)).toEqual([
+      { text: "The lighthouse of Alexandria stood on Pharos.", context: "", span: { page: 1 } },
+      { text: "Page two: the harbour of Rhodes.", context: "", span: { page: 2 } },
+    ]);
+    await expect(sections(file("bad.pdf", "%PDF-1.4\nnot really a pdf"))).rejects.toThrow(CorruptFileError);
   });
 
   it("cuts an over-long line at a character boundary, so memory stays bounded", async () => {

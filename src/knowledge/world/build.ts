@@ -67,7 +67,7 @@ export async function buildWorldKnowledgeBase(options: BuildWorldOptions): Promi
     unit: "passages",
     quiet: options.quiet,
   });
-  const store = new SqliteKnowledgeStore(temporary);
+  const store = new SqliteKnowledgeStore(temporary, { bulk: true });
   try {
     for (const group of groups) {
       const hash = `${group.name}@${packageVersion(group.name)}/format ${WORLD_FORMAT_VERSION}/${group.records.length}`;
@@ -117,9 +117,13 @@ export function isWorldBuildCurrent(path: string): boolean {
   try {
     const db = openKnowledgeDatabase(path, { readonly: true });
     try {
-      const rows = db.prepare("SELECT hash FROM documents").all() as { hash: string }[];
+      const rows = db.prepare("SELECT source, hash FROM documents").all() as {
+        source: string;
+        hash: string;
+      }[];
       const marker = `/format ${WORLD_FORMAT_VERSION}/`;
-      return rows.length === 3 && rows.every((row) => row.hash.includes(marker));
+      const current = new Set(rows.filter((row) => row.hash.includes(marker)).map((row) => row.source));
+      return Object.values(WORLD_SOURCES).every(({ source }) => current.has(source));
     } finally {
       db.close();
     }

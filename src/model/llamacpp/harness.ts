@@ -42,16 +42,31 @@ export async function runLlamaCpp(
   tasks: LlamaCppTask[],
   options: LlamaCppOptions = {},
 ): Promise<LlamaCppResult[]> {
-  const { config } = importGguf(modelPath); // validates everything llama.cpp relies on; throws typed errors
+  const [results] = await runLlamaCppJobs([{ modelPath, tasks }], options);
+  return results;
+}
+
+/**
+ * Runs several models' tasks in one llama.cpp child process (llama.cpp starts once, about 2 s saved per
+ * model). Every file is validated first. results[j][t] is the result of task t on model j.
+ */
+export async function runLlamaCppJobs(
+  jobs: Array<{ modelPath: string; tasks: LlamaCppTask[] }>,
+  options: LlamaCppOptions = {},
+): Promise<LlamaCppResult[][]> {
   const request: LlamaCppRequest = {
-    modelPath,
-    tasks,
+    jobs: jobs.map(({ modelPath, tasks }) => {
+      const { config } = importGguf(modelPath); // validates all llama.cpp relies on; throws typed errors
+      const contextSize = options.contextSize ?? config.contextLength + 1;
+      return { modelPath, tasks, contextSize, vocabSize: config.vocabSize };
+    }),
     threads: options.threads ?? 2,
-    contextSize: options.contextSize ?? config.contextLength + 1,
-    vocabSize: config.vocabSize,
   };
   const reply = await runChild(request, options.timeoutMs ?? 120_000);
-  if (!reply.ok) throw new LlamaCppError(`llama.cpp failed on ${modelPath}: ${reply.message}`);
+  if (!reply.ok) {
+    const models = jobs.map((job) => job.modelPath).join(", ");
+    throw new LlamaCppError(`llama.cpp failed on ${models}: ${reply.message}`);
+  }
   return reply.results;
 }
 

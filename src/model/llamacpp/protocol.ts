@@ -16,15 +16,22 @@ export type LlamaCppResult =
   | { kind: "greedy"; tokens: number[] }
   | { kind: "speed"; promptSeconds: number[]; generationSeconds: number[] };
 
-export interface LlamaCppRequest {
+/** One model and the tasks to run on it. */
+export interface LlamaCppJob {
   modelPath: string;
   tasks: LlamaCppTask[];
-  /** CPU threads for evaluation. */
-  threads: number;
   /** Context size in tokens. */
   contextSize: number;
   /** Vocabulary size of the model (from its validated GGUF). */
   vocabSize: number;
 }
 
-export type LlamaCppReply = { ok: true; results: LlamaCppResult[] } | { ok: false; message: string };
+export interface LlamaCppRequest {
+  /** Models are loaded one after another in the same process (llama.cpp is initialised once). */
+  jobs: LlamaCppJob[];
+  /** CPU threads for evaluation. */
+  threads: number;
+}
+
+/** results[j][t]: the result of task t of job j. */
+export type LlamaCppReply = { ok: true; results: LlamaCppResult[][] } | { ok: false; message: string };

@@ -1,16 +1,23 @@
 /**
- * The llama.cpp child process: loads one GGUF with node-llama-cpp (CPU only, prebuilt binaries), runs the
- * requested tasks, replies once over IPC and exits. It runs in its own process because llama.cpp aborts the
+ * The llama.cpp child process: loads each requested GGUF in turn with node-llama-cpp (CPU only, prebuilt
+ * binaries), runs its tasks, replies once over IPC and exits. It runs in its own process because llama.cpp aborts the
  * whole process on some malformed files. Exact settings: F32 KV cache, no flash attention, greedy sampling.
  */
 import {
   getLlama,
+  type Llama,
   type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import type { LlamaCppReply, LlamaCppRequest, LlamaCppResult, LlamaCppTask } from "./protocol.ts";
+import type {
+  LlamaCppJob,
+  LlamaCppReply,
+  LlamaCppRequest,
+  LlamaCppResult,
+  LlamaCppTask,
+} from "./protocol.ts";
 
 async function logprobs(
   sequence: LlamaContextSequence,
@@ -88,41 +95,44 @@ async function speed(
   return { kind: "speed", promptSeconds, generationSeconds };
 }
 
-async function run(request: LlamaCppRequest): Promise<LlamaCppResult[]> {
+async function runJob(llama: Llama, job: LlamaCppJob, threads: number): Promise<LlamaCppResult[]> {
+  const model = await llama.loadModel({ modelPath: job.modelPath, gpuLayers: 0 });
+  const context = await model.createContext({
+    contextSize: job.contextSize,
+    batchSize: Math.min(job.contextSize, 512),
+    flashAttention: false,
+    threads: { ideal: threads, min: threads },
+    experimentalKvCacheKeyType: "F32",
+    experimentalKvCacheValueType: "F32",
+  });
+  const sequence = context.getSequence();
+  const results: LlamaCppResult[] = [];
+  for (const task of job.tasks) {
+    if (task.kind === "tokenize") {
+      const ids = task.texts.map((text) => Array.from(model.tokenize(text, task.special), Number));
+      results.push({ kind: "tokenize", ids });
+    } else if (task.kind === "logprobs") {
+      results.push(await logprobs(sequence, job.vocabSize, task.tokens));
+    } else if (task.kind === "greedy") {
+      results.push(await greedy(sequence, model, task));
+    } else {
+      results.push(await speed(sequence, job.vocabSize, task));
+    }
+  }
+  await context.dispose();
+  await model.dispose();
+  return results;
+}
+
+async function run(request: LlamaCppRequest): Promise<LlamaCppResult[][]> {
   const llama = await getLlama({
     gpu: false,
     build: "never",
     logLevel: LlamaLogLevel.error,
     maxThreads: request.threads,
   });
-  const model = await llama.loadModel({ modelPath: request.modelPath, gpuLayers: 0 });
-  const context = await model.createContext({
-    contextSize: request.contextSize,
-    batchSize: Math.min(request.contextSize, 512),
-    flashAttention: false,
-    threads: { ideal: request.threads, min: request.threads },
-    experimentalKvCacheKeyType: "F32",
-    experimentalKvCacheValueType: "F32",
-  });
-  const sequence = context.getSequence();
-  const vocabSize = request.vocabSize;
-  const results: LlamaCppResult[] = [];
-  for (const task of request.tasks) {
-    if (task.kind === "tokenize") {
-      results.push({
-        kind: "tokenize",
-        ids: task.texts.map((text) => Array.from(model.tokenize(text, task.special))),
-      });
-    } else if (task.kind === "logprobs") {
-      results.push(await logprobs(sequence, vocabSize, task.tokens));
-    } else if (task.kind === "greedy") {
-      results.push(await greedy(sequence, model, task));
-    } else {
-      results.push(await speed(sequence, vocabSize, task));
-    }
-  }
-  await context.dispose();
-  await model.dispose();
+  const results: LlamaCppResult[][] = [];
+  for (const job of request.jobs) results.push(await runJob(llama, job, request.threads));
   await llama.dispose();
   return results;
 }

@@ -46,6 +46,8 @@ class Runtime {
   readonly memory: WebAssembly.Memory;
   readonly kernels: KernelExports;
   private top = HEAP_START;
+  /** Memory at and above this address has never been handed out: still zero, and not yet resident. */
+  private pristine = HEAP_START;
   /** Free blocks, sorted by address: [ptr, bytes]. */
   private readonly freeBlocks: Array<[number, number]> = [];
 
@@ -58,12 +60,17 @@ class Runtime {
     this.kernels = instance.exports as unknown as KernelExports;
   }
 
-  /** A zero-filled buffer of `length` floats, 64-byte aligned. */
+  /**
+   * A zero-filled buffer of `length` floats, 64-byte aligned. Only memory that was handed out before is
+   * cleared: fresh WASM memory is already zero, and leaving it untouched keeps unused parts of large
+   * buffers (a KV cache longer than the text) out of the resident set.
+   */
   alloc(length: number): Floats {
     const bytes = Math.max(ALIGN, Math.ceil((length * 4) / ALIGN) * ALIGN);
     const ptr = this.takeFree(bytes) ?? this.bump(bytes);
     const array = new Float32Array(this.memory.buffer, ptr, length);
-    array.fill(0);
+    if (ptr < this.pristine) array.fill(0, 0, Math.min(length, (this.pristine - ptr) / 4));
+    this.pristine = Math.max(this.pristine, ptr + bytes);
     return { ptr, length, array };
   }
 

@@ -126,25 +126,37 @@ function toolCallsOf(parts: StreamPart[]) {
   );
 }
 
+export interface SuiteTimeouts {
+  /** For creating the subject (training a model, starting a process). Default: vitest's hookTimeout. */
+  setupMs?: number;
+  /** For each case. Default: vitest's testTimeout. */
+  caseMs?: number;
+}
+
 /** Registers the cases under "conformance: <provider>" (the name printed by the test reporter). */
 export function runConformanceSuite(
   provider: string,
   createSubject: () => Promise<ConformanceSubject>,
+  timeouts: SuiteTimeouts = {},
 ): void {
   let subject: ConformanceSubject;
   const callFor = (call: CallOptions): CallOptions => ({ ...subject.callDefaults, ...call });
   const run = (testCase: ConformanceCase, body: () => Promise<void>) =>
-    it(testCase, async () => {
-      subject.prepare?.(testCase);
-      await body();
-      subject.verify?.(testCase);
-    });
+    it(
+      testCase,
+      async () => {
+        subject.prepare?.(testCase);
+        await body();
+        subject.verify?.(testCase);
+      },
+      timeouts.caseMs,
+    );
 
   describe(`conformance: ${provider}`, () => {
     beforeAll(async () => {
       subject = await createSubject();
       process.stderr.write(`conformance: ${subject.name}\n`);
-    });
+    }, timeouts.setupMs);
     afterAll(async () => subject?.close?.());
 
     it("implements the contract", () => {

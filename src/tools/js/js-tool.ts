@@ -8,8 +8,8 @@
  */
 import { Worker } from "node:worker_threads";
 import { z } from "zod";
-import { AbortedError, type CogcoreError, LimitExceededError } from "../../errors.ts";
-import { defineTool, resolveLimits, type Tool, type ToolLimits } from "../tool.ts";
+import { AbortedError, type CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
+import { defineTool, resolveLimits, SandboxCrashedError, type Tool, type ToolLimits } from "../tool.ts";
 
 export interface JsToolOptions {
   /** Default limits per call. Default: 2000 ms, 64 KiB of output, 64 MiB of memory. */
@@ -30,7 +30,16 @@ export interface JsResultData {
   durationMs: number;
 }
 
-type JsStatus = "ok" | "error" | "interrupted" | "memory" | "stack" | "output" | "time" | "crash";
+type JsStatus =
+  | "ok"
+  | "error"
+  | "interrupted"
+  | "memory"
+  | "stack"
+  | "output"
+  | "permission"
+  | "time"
+  | "crash";
 interface JsRunResult extends JsResultData {
   status: JsStatus;
 }
@@ -88,18 +97,21 @@ function limitError(status: JsStatus, data: JsResultData, limits: Required<ToolL
       return new LimitExceededError("memory", `the JavaScript code needed more than ${limits.memoryMb} MiB`);
     case "stack":
       return new LimitExceededError("stack", "the JavaScript code recursed too deeply");
+    case "permission":
+      return new PermissionDeniedError(`the JavaScript sandbox refused: ${data.error ?? "a host operation"}`);
     case "output":
       return new LimitExceededError(
         "output",
         `the JavaScript code printed more than ${limits.maxOutputBytes} bytes`,
       );
     case "crash":
-      if (/call stack/i.test(data.error ?? ""))
+      if (/call stack/i.test(data.error ?? "")) {
         return new LimitExceededError("stack", "the JavaScript code recursed too deeply");
-      return new LimitExceededError(
-        "memory",
-        `the JavaScript sandbox failed: ${data.error ?? "unknown error"}`,
-      );
+      }
+      if (/out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(data.error ?? "")) {
+        return new LimitExceededError("memory", `the JavaScript sandbox ran out of memory: ${data.error}`);
+      }
+      return new SandboxCrashedError(`the JavaScript sandbox failed: ${data.error ?? "unknown error"}`);
     default:
       return new LimitExceededError("time", `the JavaScript code ran longer than ${limits.timeoutMs} ms`, {
         expected: "code that finishes within the time limit",

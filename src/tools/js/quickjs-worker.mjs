@@ -12,8 +12,41 @@ import { parentPort } from "node:worker_threads";
 import { getQuickJS } from "quickjs-emscripten";
 
 const QuickJS = await getQuickJS();
-parentPort.on("message", (request) => parentPort.postMessage(run(request)));
+parentPort.on("message", (request) => {
+  let reply;
+  try {
+    reply = run(request);
+  } catch (error) {
+    reply = {
+      id: request.id,
+      status: "crash",
+      value: null,
+      error: `internal: ${error?.message ?? error}`,
+      output: "",
+    };
+  }
+  parentPort.postMessage(reply);
+});
 parentPort.postMessage({ type: "ready" });
+
+/**
+ * Names code written for Node, Deno, Bun or browsers reaches for to get at the host. None exists here;
+ * each is a getter that throws SandboxPermissionError, so such code gets a clear, typed answer.
+ */
+const PRELUDE = `(() => {
+  class SandboxPermissionError extends Error {
+    constructor(message) { super(message); this.name = "SandboxPermissionError"; }
+  }
+  const hostNames = ["process", "require", "module", "exports", "__dirname", "__filename", "fetch",
+    "XMLHttpRequest", "WebSocket", "Deno", "Bun", "navigator", "importScripts", "setTimeout", "setInterval",
+    "std", "os"];
+  for (const name of hostNames) {
+    Object.defineProperty(globalThis, name, {
+      get() { throw new SandboxPermissionError(name + " is not available: the sandbox has no host objects"); },
+      configurable: false,
+    });
+  }
+})()`;
 
 function run(request) {
   const started = performance.now();
@@ -27,14 +60,16 @@ function run(request) {
   let outcome;
   try {
     installConsole(context, output);
+    context.unwrapResult(context.evalCode(PRELUDE, "prelude.js")).dispose();
     outcome = evaluate(context, runtime, request.code, request.maxOutputBytes);
   } finally {
     context.dispose();
     runtime.dispose();
   }
   // An interrupt inside pending jobs is not always reported as an error: the deadline decides.
-  if (outcome.status === "ok" && Date.now() > deadline)
+  if (outcome.status !== "interrupted" && Date.now() > deadline) {
     outcome = { status: "interrupted", value: null, error: null };
+  }
   if (output.flooded) outcome = { status: "output", value: null, error: null };
   return {
     id: request.id,
@@ -77,6 +112,9 @@ function failure(context, errorHandle) {
   if (name === "InternalError" && /out of memory/.test(message))
     return { status: "memory", value: null, error: message };
   if (/stack overflow/.test(message)) return { status: "stack", value: null, error: message };
+  if (name === "SandboxPermissionError" || /could not load module/i.test(message)) {
+    return { status: "permission", value: null, error: `${name}: ${message}` };
+  }
   const stack = typeof error === "object" && error?.stack ? `\n${String(error.stack).trimEnd()}` : "";
   return { status: "error", value: null, error: `${name}: ${message}${stack}` };
 }
@@ -86,19 +124,27 @@ function describe(context, handle, maxChars) {
   const type = context.typeof(handle);
   if (type === "undefined") return null;
   if (type === "function") return "[function]";
-  const dumped = context.dump(handle);
-  const text =
-    typeof dumped === "string" ? JSON.stringify(dumped) : (JSON.stringify(dumped) ?? String(dumped));
+  const text = toText(context.dump(handle), true);
   return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}
+
+/** A dumped value as text: JSON where it has one (bigints as 123n), else String(); strings quoted if asked. */
+function toText(value, quoteStrings) {
+  if (typeof value === "string") return quoteStrings ? JSON.stringify(value) : value;
+  if (typeof value === "bigint") return `${value}n`;
+  try {
+    return (
+      JSON.stringify(value, (_, item) => (typeof item === "bigint" ? `${item}n` : item)) ?? String(value)
+    );
+  } catch {
+    return String(value);
+  }
 }
 
 function installConsole(context, output) {
   const consoleObject = context.newObject();
   const log = context.newFunction("log", (...argumentHandles) => {
-    const parts = argumentHandles.map((handle) => {
-      const value = context.dump(handle);
-      return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-    });
+    const parts = argumentHandles.map((handle) => toText(context.dump(handle), false));
     output.append(`${parts.join(" ")}\n`);
   });
   for (const name of ["log", "info", "warn", "error", "debug"]) context.setProp(consoleObject, name, log);

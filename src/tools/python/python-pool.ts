@@ -14,7 +14,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AbortedError } from "../../errors.ts";
 import { log } from "../../log.ts";
+import { SandboxCrashedError } from "../tool.ts";
 import { SandboxProcess, type SandboxRunRequest, type SandboxRunResult } from "./sandbox-client.ts";
 
 export interface PythonPoolOptions {
@@ -30,12 +32,16 @@ export interface PythonPoolOptions {
   graceMs?: number;
   /** Where startup snapshots are kept; null turns snapshots off. Default: null. */
   snapshotDir?: string | null;
+  /** The pyodide package directory. Default: the installed npm package. */
+  pyodideDir?: string;
   /** "auto": start processes without network (`unshare -rn`) where the OS allows it; "off": don't. Default: "auto". */
   networkIsolation?: "auto" | "off";
 }
 
 const SANDBOX_DIR = dirname(fileURLToPath(import.meta.url));
 const PYODIDE_DIR = dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
+/** Starts that may fail in a row before waiting calls get SandboxCrashedError. */
+const MAX_FAILED_STARTS = 2;
 /**
  * Calls that end like this leave the process dead, suspect or holding memory it cannot give back: it is
  * replaced. (A caught interrupt, RecursionError, output flood or PermissionError leaves it healthy.)
@@ -57,7 +63,10 @@ export class PythonPool {
   readonly #options: Required<PythonPoolOptions>;
   readonly #idle: SandboxProcess[] = [];
   readonly #all = new Set<SandboxProcess>();
-  readonly #waiters: Array<(process: SandboxProcess) => void> = [];
+  readonly #waiters: Array<{ resolve: (process: SandboxProcess) => void; reject: (error: Error) => void }> =
+    [];
+  /** Processes that exited before they were ready, in a row; at MAX_FAILED_STARTS the pool stops trying. */
+  #failedStarts = 0;
   #closed = false;
   #snapshot: Promise<void> | null = null;
 
@@ -70,6 +79,7 @@ export class PythonPool {
       graceMs: options.graceMs ?? 1000,
       snapshotDir: options.snapshotDir ?? null,
       networkIsolation: options.networkIsolation ?? "auto",
+      pyodideDir: options.pyodideDir ?? PYODIDE_DIR,
     };
   }
 
@@ -99,6 +109,7 @@ export class PythonPool {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#rejectWaiters(new AbortedError("the Python pool was closed"));
     for (const process of this.#all) process.kill();
     this.#all.clear();
     this.#idle.length = 0;
@@ -106,13 +117,28 @@ export class PythonPool {
   }
 
   async #acquire(): Promise<SandboxProcess> {
-    if (this.#closed) throw new Error("the Python pool is closed");
+    if (this.#closed) throw new AbortedError("the Python pool is closed");
+    // Every call may try again to start processes, however the last attempts went.
+    if (this.#failedStarts >= MAX_FAILED_STARTS) this.#failedStarts = 0;
     this.#fill();
     for (;;) {
       const process =
-        this.#idle.shift() ?? (await new Promise<SandboxProcess>((resolve) => this.#waiters.push(resolve)));
+        this.#idle.shift() ??
+        (await new Promise<SandboxProcess>((resolve, reject) => this.#waiters.push({ resolve, reject })));
       if (process.alive) return process;
     }
+  }
+
+  #rejectWaiters(error: Error): void {
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+  }
+
+  /** A process exited before it was ready; after MAX_FAILED_STARTS in a row, waiting calls fail. */
+  #noteFailedStart(process: SandboxProcess): void {
+    this.#failedStarts++;
+    if (this.#failedStarts < MAX_FAILED_STARTS) return;
+    const detail = process.stderrTail.trim().split("\n").slice(-3).join(" ") || "no diagnostics";
+    this.#rejectWaiters(new SandboxCrashedError(`the Python sandbox could not start: ${detail}`));
   }
 
   #release(process: SandboxProcess, result: SandboxRunResult | undefined): void {
@@ -127,7 +153,7 @@ export class PythonPool {
 
   #offer(process: SandboxProcess): void {
     const waiter = this.#waiters.shift();
-    if (waiter) waiter(process);
+    if (waiter) waiter.resolve(process);
     else this.#idle.push(process);
   }
 
@@ -141,7 +167,9 @@ export class PythonPool {
 
   /** Starts processes until `size` are alive or starting. */
   #fill(): void {
-    while (!this.#closed && this.#all.size < this.#options.size) this.#start();
+    while (!this.#closed && this.#all.size < this.#options.size && this.#failedStarts < MAX_FAILED_STARTS) {
+      this.#start();
+    }
   }
 
   #start(): void {
@@ -149,10 +177,12 @@ export class PythonPool {
     const process = new SandboxProcess({ ...this.#launchBase(), snapshotPath });
     this.#all.add(process);
     process.onExit(() => {
+      if (!process.started) this.#noteFailedStart(process);
       if (this.#all.has(process)) this.#retire(process);
     });
     process.ready.then(
       ({ fromSnapshot }) => {
+        this.#failedStarts = 0;
         if (snapshotPath && !fromSnapshot) this.#rebuildSnapshot(snapshotPath, true);
         if (process.alive && this.#all.has(process)) this.#offer(process);
       },
@@ -164,7 +194,7 @@ export class PythonPool {
   #launchBase() {
     const isolate = this.#options.networkIsolation === "auto" && canIsolateNetwork();
     return {
-      pyodideDir: PYODIDE_DIR,
+      pyodideDir: this.#options.pyodideDir,
       sandboxDir: SANDBOX_DIR,
       memoryMb: this.#options.memoryMb,
       heapMb: this.#options.heapMb,

@@ -7,16 +7,10 @@
  * LimitExceededError. See sandbox-process.mjs for what contains the code.
  */
 import { z } from "zod";
-import { AbortedError, CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
-import { defineTool, resolveLimits, type Tool, type ToolLimits } from "../tool.ts";
+import { AbortedError, type CogcoreError, LimitExceededError, PermissionDeniedError } from "../../errors.ts";
+import { defineTool, resolveLimits, SandboxCrashedError, type Tool, type ToolLimits } from "../tool.ts";
 import { PythonPool, type PythonPoolOptions } from "./python-pool.ts";
 import type { SandboxRunResult } from "./sandbox-client.ts";
-
-/** The sandbox process died for a reason that is not a limit (a bug in the runtime): retrying may work. */
-export class SandboxCrashedError extends CogcoreError {
-  override readonly code = "sandbox_crashed";
-  override readonly isRetryable = true;
-}
 
 export interface PythonToolOptions extends PythonPoolOptions {
   /** Default limits per call. Default: 10 000 ms, 64 KiB of output, memoryMb of the pool (256 MiB). */
@@ -115,6 +109,9 @@ function failure(result: SandboxRunResult, limits: Required<ToolLimits>): Cogcor
     case "permission-fatal":
       return new PermissionDeniedError(`the Python sandbox refused an operation${detail}`);
     default:
+      if (/^stack:/.test(result.error ?? "")) {
+        return new LimitExceededError("stack", "the Python code overflowed the WebAssembly stack");
+      }
       if (/out of memory|ERR_WORKER_OUT_OF_MEMORY|heap limit/i.test(result.error ?? "")) {
         return new LimitExceededError("memory", `the Python sandbox ran out of memory${detail}`);
       }

@@ -56,6 +56,11 @@ export interface SandboxLaunch {
   isolateNetwork: boolean;
 }
 
+/** Node 20 names the permission model `--experimental-permission`; later versions `--permission`. */
+const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has("--permission")
+  ? "--permission"
+  : "--experimental-permission";
+
 /** Extra time the parent waits past the sandbox's own hard stop before it kills the process. */
 const PARENT_MARGIN_MS = 2000;
 
@@ -64,6 +69,8 @@ export class SandboxProcess {
   readonly ready: Promise<{ loadMs: number; fromSnapshot: boolean }>;
   /** Calls served so far. */
   calls = 0;
+  /** Whether the process became ready. */
+  started = false;
   #child: ChildProcess;
   #exited = false;
   #stderrTail = "";
@@ -84,6 +91,7 @@ export class SandboxProcess {
     this.ready = new Promise((resolve, reject) => {
       this.#child.on("message", (message: { type: string; loadMs?: number; fromSnapshot?: boolean }) => {
         if (message.type === "ready" || message.type === "snapshot-written") {
+          this.started = true;
           resolve({ loadMs: message.loadMs ?? 0, fromSnapshot: Boolean(message.fromSnapshot) });
         } else if (message.type === "result") {
           const result = message as unknown as SandboxRunResult & { id: number };
@@ -189,7 +197,7 @@ function commandLine(launch: SandboxLaunch): { command: string; args: string[] }
     ...snapshotFiles.filter((path) => path !== undefined),
   ];
   const nodeArgs = [
-    "--experimental-permission",
+    PERMISSION_FLAG,
     ...readable.map((path) => `--allow-fs-read=${path}`),
     ...(launch.makeSnapshotPath ? [`--allow-fs-write=${dirname(launch.makeSnapshotPath)}`] : []),
     "--allow-worker",

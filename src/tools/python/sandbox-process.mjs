@@ -1,16 +1,18 @@
 // The Python sandbox process: Pyodide (CPython compiled to WebAssembly) in its own Node process.
 //
-// Started by python-pool.ts as
-//   node --experimental-permission --allow-fs-read=<pyodide dir> --allow-fs-read=<this file>
-//        --allow-worker --max-old-space-size=<MiB> sandbox-process.mjs
+// Started by sandbox-client.ts as
+//   [unshare --user --map-root-user --net] node --experimental-permission --allow-fs-read=<pyodide dir>
+//        --allow-fs-read=<this directory> [--allow-fs-read=<snapshot>] --allow-worker
+//        --max-old-space-size=<MiB> sandbox-process.mjs <options JSON>
 // with an empty environment and an IPC channel. Node's permission model then refuses file writes, reads
-// outside the Pyodide package, child processes, native addons and process.binding. This file is plain
-// JavaScript because it must run without a TypeScript loader, which would need to read more files.
+// outside those paths, child processes, native addons and process.binding; unshare (where the OS allows
+// it) leaves the process without a network. This file is plain JavaScript because it must run without a
+// TypeScript loader, which would need to read more files.
 //
 // Two threads: this main thread supervises, a worker thread runs Python. Only a second thread can stop
-// Python in a loop: at the deadline the supervisor writes SIGINT into Pyodide's interrupt buffer (Python
-// raises KeyboardInterrupt); if Python is still running after the grace period it terminates the worker
-// and exits, and the pool starts a fresh process.
+// Python in a loop, which is why the process is allowed one worker: at the deadline the supervisor writes
+// SIGINT into Pyodide's interrupt buffer (Python raises KeyboardInterrupt); if Python is still running
+// after the grace period it terminates the worker and exits, and the pool starts a fresh process.
 //
 // Protocol (IPC, JSON): parent → {type: "run", id, code, timeoutMs, maxOutputBytes}; child → {type:
 // "ready", loadMs} once, then {type: "result", id, status, stdout, stderr, value, error, durationMs}.

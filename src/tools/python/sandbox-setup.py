@@ -37,7 +37,7 @@ _DENIED_EVENTS = frozenset(
      "urllib.Request", "http.client.connect", "ftplib.connect", "smtplib.connect", "imaplib.open",
      "poplib.connect", "nntplib.connect", "telnetlib.Telnet.open"]
 )
-_READABLE = ("/tmp", "/home/pyodide", "/lib/python", "/usr/lib/python", "/dev/null", "/dev/urandom", "/dev/random")
+_READABLE = ("/tmp", "/home/pyodide", "/lib", "/usr/lib", "/dev/null", "/dev/urandom", "/dev/random")
 _WRITABLE = ("/tmp", "/home/pyodide", "/dev/null")
 
 
@@ -86,6 +86,17 @@ _hide_bridges()
 for _name in ("system", "popen", "execv", "execve", "fork", "kill", "spawnv", "posix_spawn"):
     if hasattr(os, _name):
         setattr(os, _name, lambda *args, _event=_name, **kwargs: _deny(f"os.{_event}"))
+_MAX_RECURSION_LIMIT = 20000
+_set_recursion_limit = sys.setrecursionlimit
+
+
+def _setrecursionlimit(limit, maximum=_MAX_RECURSION_LIMIT, set_limit=_set_recursion_limit):
+    if limit > maximum:
+        _deny(f"raising the recursion limit above {maximum}")
+    set_limit(limit)
+
+
+sys.setrecursionlimit = _setrecursionlimit
 os.environ.clear()
 os.environ.update({"HOME": "/home/pyodide", "PATH": "/usr/bin", "LANG": "C.UTF-8"})
 os.makedirs("/home/pyodide", exist_ok=True)
@@ -130,6 +141,9 @@ def _run(source, max_value_chars):
     except SystemExit as error:
         return ("ok" if error.code in (None, 0) else "error", None, None if error.code in (None, 0) else f"SystemExit: {error.code}")
     except BaseException as error:
+        # JavaScript refusing a reach for the host (see hardenJavaScript in sandbox-python.mjs).
+        if "is not available in the sandbox" in str(error):
+            return ("permission", None, f"{_MARK} {str(error).splitlines()[0]}")
         return ("error", None, _describe(error))
 
 
@@ -151,7 +165,8 @@ def _reset():
     builtins.__dict__.update(_baseline_builtins)
     sys.path[:] = _baseline_path
     sys.meta_path[:] = _baseline_meta_path
-    sys.setrecursionlimit(_baseline_limit)
+    _set_recursion_limit(_baseline_limit)
+    sys.setrecursionlimit = _setrecursionlimit
     sys.stdout, sys.stderr, sys.stdin = _streams
     os.environ.clear()
     os.environ.update(_baseline_environ)
