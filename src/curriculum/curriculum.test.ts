@@ -132,7 +132,10 @@ describe("world curriculum", () => {
         if (call.name === "search") {
           const query = (call.input as { query: string }).query;
           const hits = await store.search(query, { k: CORE_SEARCH_K });
-          expect(observation).toEqual({ role: "tool", content: formatHits(query, hits, ledger.add(hits), true) });
+          expect(observation).toEqual({
+            role: "tool",
+            content: formatHits(query, hits, ledger.add(hits), true),
+          });
         } else {
           const result = await lookup.observe("calc", call.input);
           expect(observation).toEqual({ role: "tool", content: result.content });
