@@ -8,6 +8,7 @@ import type { CommandModule } from "yargs";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import { parameterCounts } from "../model/config.ts";
 import { exportGguf, importGguf } from "../model/gguf-llama.ts";
+import { readProcedureWords } from "../providers/grounding.ts";
 import type { GlobalOptions } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
 
@@ -44,7 +45,8 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
   handler: (args) => {
     const checkpoint = loadCheckpoint(args.checkpoint, { trainingState: false });
     const type = args.type === "f16" ? "F16" : "F32";
-    exportGguf(args.out, checkpoint, { type, name: args.name });
+    const procedureWords = readProcedureWords(args.checkpoint);
+    exportGguf(args.out, checkpoint, { type, name: args.name, procedureWords });
     importGguf(args.out); // read back: checksum, metadata, tensors and tokenizer all validate
     const { config } = checkpoint;
     const summary = {

@@ -24,7 +24,12 @@ import { type StepInfo, train } from "../model/train.ts";
 import { allocFloats, freeFloats } from "../model/wasm/runtime.ts";
 import type { Paths } from "../paths.ts";
 import { createProgress } from "../progress.ts";
-import { GROUNDING_FILE, type GroundingTrace, procedureWordsOf } from "../providers/grounding.ts";
+import {
+  GROUNDING_FILE,
+  type GroundingTrace,
+  type ProcedureWords,
+  procedureWordsOf,
+} from "../providers/grounding.ts";
 import { loadOrGenerateCurriculum } from "./cache.ts";
 import type { TrainPreset } from "./presets.ts";
 import { packSequences, traceSequence } from "./sequences.ts";
@@ -104,7 +109,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   });
   let curriculumTexts: string[];
   let sequences: ReturnType<typeof traceSequence>[];
-  let procedureWords: string[];
+  let procedureWords: ProcedureWords;
   let tokenizer: Tokenizer;
   try {
     const curriculum = await loadOrGenerateCurriculum({
@@ -308,10 +313,10 @@ export function groundingTrace(turns: CoreTurn[]): GroundingTrace {
   const trace: GroundingTrace = [];
   for (const turn of turns) {
     if (turn.role !== "assistant") trace.push({ role: "read", text: turn.content });
-    else if (turn.answer !== undefined) trace.push({ role: "write", text: turn.answer });
+    else if (turn.answer !== undefined) trace.push({ role: "answer", text: turn.answer });
     else
       for (const call of turn.calls)
-        trace.push({ role: "write", text: call.slice(call.indexOf("(") + 1, -1) });
+        trace.push({ role: "call", text: call.slice(call.indexOf("(") + 1, -1) });
   }
   return trace;
 }

@@ -120,8 +120,11 @@ async function evaluateOne(question: WorldQuestion, options: WorldQAEvalOptions)
 
 function describeInput(input: unknown): string {
   if (input && typeof input === "object") {
-    const values = Object.values(input as Record<string, unknown>);
-    if (values.length === 1 && typeof values[0] === "string") return values[0];
+    // The compact form's one text field ("focus" and other flags aside).
+    const texts = Object.values(input as Record<string, unknown>).filter(
+      (value) => typeof value === "string",
+    );
+    if (texts.length === 1) return texts[0] as string;
   }
   return JSON.stringify(input);
 }

@@ -34,7 +34,15 @@ export interface GgufExportOptions {
   type?: GgmlTypeName;
   /** general.name. Default "cogcore". */
   name?: string;
+  /** The core's procedure words (src/providers/grounding.ts), as `cogcore.procedure_words.*`. Default: none. */
+  procedureWords?: { call: string[]; answer: string[] };
 }
+
+/** The metadata keys of the core's procedure words: the llamacpp provider grounds decoding with them. */
+export const PROCEDURE_WORDS_KEYS = {
+  call: "cogcore.procedure_words.call",
+  answer: "cogcore.procedure_words.answer",
+} as const;
 
 const u32 = (value: number): GgufValue => ({ type: "uint32", value });
 const f32 = (value: number): GgufValue => ({ type: "float32", value });
@@ -110,6 +118,11 @@ export function llamaGgufContents(model: ModelFiles, options: GgufExportOptions 
     );
   }
   metadata.push(...tokenizerMetadata(tokenizer, config.vocabSize));
+  for (const role of ["call", "answer"] as const) {
+    const words = options.procedureWords?.[role];
+    if (words)
+      metadata.push([PROCEDURE_WORDS_KEYS[role], { type: "array", itemType: "string", value: words }]);
+  }
   const tensors: GgufTensor[] = layout.map((tensor) => ({
     name: tensor.name,
     shape: tensor.shape,

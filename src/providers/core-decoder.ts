@@ -51,7 +51,7 @@ export interface CoreDecoderOptions {
   seed: number;
   abortSignal?: AbortSignal;
   /** Keeps every word of a call's argument and of the answer grounded (grounding.ts). Default: off. */
-  grounding?: Grounding;
+  grounding?: { call: Grounding; answer: Grounding };
   emit: (part: StreamPart) => void;
 }
 
@@ -184,7 +184,7 @@ export class CoreDecoder {
   private async call(index: number): Promise<void> {
     const grammar = createCallGrammar(this.options.lookup);
     let state: CallGrammarState = grammar.start;
-    const { grounding } = this.options;
+    const grounding = this.options.grounding?.call;
     let grounded: GroundingState | undefined; // from the argument's first byte on
     let bytes = "";
     while (true) {
@@ -242,7 +242,7 @@ export class CoreDecoder {
   }
 
   private async answer(): Promise<FinishReason> {
-    const { grounding } = this.options;
+    const grounding = this.options.grounding?.answer;
     let grounded = grounding?.start;
     const end = this.ids["<|end|>"];
     let text = "";

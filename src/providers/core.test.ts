@@ -114,7 +114,7 @@ describe("core provider with the overfit model", { timeout: 180_000 }, () => {
 describe("core provider: grounded decoding", () => {
   it("writes only words of the conversation or its procedure words, however wildly it samples", async () => {
     const core = await coreOnce();
-    const procedureWords = ["population"];
+    const procedureWords = { call: ["population"], answer: ["population"] };
     const model = createCoreModel({
       model: core.model,
       tokenizer: core.tokenizer,
@@ -124,7 +124,7 @@ describe("core provider: grounded decoding", () => {
     const grounded = new Set(
       [CASE_CALLS.parallel.messages[0], CASE_CALLS.plain.messages[0]]
         .flatMap((message) => (message.role === "user" ? wordsOf(byteString(message.content)) : []))
-        .concat(procedureWords),
+        .concat(procedureWords.call),
     );
     const ungrounded = (text: string) => wordsOf(byteString(text)).filter((word) => !grounded.has(word));
     let written = 0;

@@ -19,7 +19,7 @@ import type { ToolLookup } from "../tools/call-syntax.ts";
 import { resolveBudget } from "./budget.ts";
 import { CoreDecoder, type DecodingBackend, engineBackend } from "./core-decoder.ts";
 import { callLookup, renderCorePrompt } from "./core-format.ts";
-import { createGrounding } from "./grounding.ts";
+import { createGrounding, type ProcedureWords } from "./grounding.ts";
 import {
   type CallOptions,
   collectStream,
@@ -42,7 +42,7 @@ export interface CoreProviderOptions {
   /** Most output tokens when the call gives none. Default: 256. */
   defaultMaxOutputTokens?: number;
   /** The model's procedure words: turns on grounded decoding (grounding.ts). Default: off. */
-  procedureWords?: string[];
+  procedureWords?: ProcedureWords;
 }
 
 export function createCoreModel(options: CoreProviderOptions): LanguageModel {
@@ -66,7 +66,7 @@ export interface ChatFormatModelOptions {
   contextLength: number;
   defaultMaxOutputTokens?: number;
   /** Procedure words: every word of a call's argument and of the answer is grounded. Default: off. */
-  procedureWords?: string[];
+  procedureWords?: ProcedureWords;
   /** A fresh, empty sequence for one call. */
   openBackend(): Promise<DecodingBackend>;
 }
@@ -99,7 +99,10 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
         temperature: call.temperature ?? 0,
         seed: call.seed ?? 0,
         abortSignal: call.abortSignal,
-        grounding: options.procedureWords && createGrounding(contextTexts(call), options.procedureWords),
+        grounding: options.procedureWords && {
+          call: createGrounding(contextTexts(call), options.procedureWords.call),
+          answer: createGrounding(contextTexts(call), options.procedureWords.answer),
+        },
         emit: (part) => channel.push(part),
       });
       // Decoding runs on its own; parts reach the reader as they are produced.

@@ -67,12 +67,13 @@ describe("grounding", () => {
   it("learns procedure words: what assistants write that nothing read before contains", () => {
     const trace = (name: string) => [
       { role: "read" as const, text: `How many people live in ${name}?` },
-      { role: "write" as const, text: `city ${name} population` },
+      { role: "call" as const, text: `city ${name} population` },
       { role: "read" as const, text: `[1] ${name} is a city. Population: 5.` },
-      { role: "write" as const, text: " 5 [1]" },
+      { role: "answer" as const, text: " 5 [1]" },
+      { role: "answer" as const, text: " I cannot answer" },
     ];
     const words = procedureWordsOf([trace("Lyon"), trace("Nice"), trace("Metz"), trace("Pau")]);
-    expect(words).toEqual(["city", "population"]);
-    expect(procedureWordsOf([trace("Lyon"), trace("Nice")])).toEqual([]);
+    expect(words).toEqual({ call: ["city", "population"], answer: ["I", "answer", "cannot"] });
+    expect(procedureWordsOf([trace("Lyon"), trace("Nice")])).toEqual({ call: [], answer: [] });
   });
 });

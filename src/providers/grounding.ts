@@ -122,54 +122,61 @@ export function tokenByteStrings(tokenizer: Tokenizer): string[] {
   return texts;
 }
 
+/** The words a core writes of its own: in call arguments (`city`, `population`) and in answers (its abstention). */
+export interface ProcedureWords {
+  call: string[];
+  answer: string[];
+}
+
 /** The file beside a checkpoint that lists its procedure words. */
 export const GROUNDING_FILE = "grounding.json";
 
+const GROUNDING_FORM = '{"procedureWords": {"call": [strings], "answer": [strings]}}';
+
 /** A checkpoint's procedure words, or undefined when it has no grounding.json (grounding off). */
-export function readProcedureWords(dir: string): string[] | undefined {
+export function readProcedureWords(dir: string): ProcedureWords | undefined {
   const path = join(dir, GROUNDING_FILE);
   if (!existsSync(path)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new CorruptFileError(`${path} is not valid JSON`, {
-      expected: '{"procedureWords": [strings]}',
-      cause,
-    });
+    throw new CorruptFileError(`${path} is not valid JSON`, { expected: GROUNDING_FORM, cause });
   }
-  const words = (parsed as { procedureWords?: unknown }).procedureWords;
-  if (!Array.isArray(words) || !words.every((word) => typeof word === "string"))
-    throw new CorruptFileError(`${path} has no list of procedure words`, {
-      expected: '{"procedureWords": [strings]}',
-    });
-  return words;
+  const words = (parsed as { procedureWords?: Partial<ProcedureWords> }).procedureWords;
+  const isList = (value: unknown) => Array.isArray(value) && value.every((word) => typeof word === "string");
+  if (!words || !isList(words.call) || !isList(words.answer))
+    throw new CorruptFileError(`${path} has no lists of procedure words`, { expected: GROUNDING_FORM });
+  return { call: words.call!, answer: words.answer! };
 }
 
-/** One conversation as the assistant lives it, in order: what it reads and what it writes. */
-export type GroundingTrace = Array<{ role: "read" | "write"; text: string }>;
+/** One conversation as the assistant lives it, in order: what it reads, the calls and answers it writes. */
+export type GroundingTrace = Array<{ role: "read" | "call" | "answer"; text: string }>;
 
 /**
  * The words a set of conversations' assistants write that nothing read before contains: the
- * procedure words of a curriculum. Words written in fewer than a `minShare` of the conversations (at
- * least 3: a stray spelling of a name) are left out.
+ * procedure words of a curriculum, for calls and for answers. Words written in fewer than a `minShare`
+ * of the conversations (at least 3: a stray spelling of a name) are left out.
  */
-export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.002): string[] {
-  const counts = new Map<string, number>();
+export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.002): ProcedureWords {
+  const counts = { call: new Map<string, number>(), answer: new Map<string, number>() };
   let total = 0;
   for (const trace of traces) {
     total++;
     const read = new Set<string>();
-    const own = new Set<string>();
+    const own = { call: new Set<string>(), answer: new Set<string>() };
     for (const { role, text } of trace) {
       const words = wordsOf(byteString(text));
       if (role === "read") for (const word of words) read.add(word);
-      else for (const word of words) if (!read.has(word)) own.add(word);
+      else for (const word of words) if (!read.has(word)) own[role].add(word);
     }
-    for (const word of own) counts.set(word, (counts.get(word) ?? 0) + 1);
+    for (const role of ["call", "answer"] as const)
+      for (const word of own[role]) counts[role].set(word, (counts[role].get(word) ?? 0) + 1);
   }
-  return [...counts]
-    .filter(([, count]) => count >= Math.max(3, minShare * total))
-    .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
-    .sort();
+  const frequent = (role: "call" | "answer") =>
+    [...counts[role]]
+      .filter(([, count]) => count >= Math.max(3, minShare * total))
+      .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
+      .sort();
+  return { call: frequent("call"), answer: frequent("answer") };
 }

@@ -10,9 +10,10 @@
  *     calling, and budget forcing on the format's thinking span (llamacpp-chat.ts).
  */
 import { SPECIAL_TOKENS } from "../model/chat-format.ts";
-import { importGguf } from "../model/gguf-llama.ts";
+import { importGguf, PROCEDURE_WORDS_KEYS } from "../model/gguf-llama.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
 import { createChatFormatModel } from "./core.ts";
+import type { ProcedureWords } from "./grounding.ts";
 import { type GgufHeader, readGgufHeader, validateTokenizer } from "./llamacpp/gguf-header.ts";
 import { LlamaCppSession } from "./llamacpp/session.ts";
 import { createLlamaCppChatModel } from "./llamacpp-chat.ts";
@@ -72,7 +73,19 @@ export function createLlamaCppModel(options: LlamaCppProviderOptions): LlamaCppM
     tools: options.tools,
     contextLength: config.contextLength,
     defaultMaxOutputTokens: options.defaultMaxOutputTokens,
+    procedureWords: procedureWordsOf(header),
     openBackend: () => session.openBackend(),
   });
   return Object.assign(model, { close: () => session.close() });
+}
+
+/** The procedure words our export stores (grounded decoding), or undefined: decoding is not grounded. */
+function procedureWordsOf(header: GgufHeader): ProcedureWords | undefined {
+  const list = (key: string) => {
+    const words = header.metadata.get(key);
+    return Array.isArray(words) && words.every((word) => typeof word === "string") ? words : undefined;
+  };
+  const call = list(PROCEDURE_WORDS_KEYS.call);
+  const answer = list(PROCEDURE_WORDS_KEYS.answer);
+  return call && answer ? { call, answer } : undefined;
 }
