@@ -14,7 +14,7 @@ function feed(grounding: ReturnType<typeof createGrounding>, text: string, size 
 }
 
 describe("grounding", () => {
-  it("splits words by class and capitals, and joins thousands groups", () => {
+  it("splits words by class and capitals, keeps decimals whole, and joins thousands groups", () => {
     expect(wordsOf(byteString("H2SO4 weighs 98.08; 472,317 people in São Paulo"))).toEqual([
       "H",
       "2",
@@ -22,8 +22,7 @@ describe("grounding", () => {
       "O",
       "4",
       "weighs",
-      "98",
-      "08",
+      "98.08",
       "472",
       "317",
       "people",
@@ -49,6 +48,11 @@ describe("grounding", () => {
       expect(feed(grounding, "city Lyon", size)).toBeNull();
       expect(feed(grounding, " 12325233", size)).toBeNull();
     }
+    // A number is copied whole; its full stop is not a decimal point.
+    const masses = createGrounding(["Atomic mass: 79.904. Population: 522250."], []);
+    for (const text of [" 79.904 [", "79.904.", "522250.", "522250 - 79.904"])
+      expect(masses.canEnd(feed(masses, text, 1) ?? { word: "x" }), text).toBe(true);
+    for (const text of [" 79 [", "79.9 ", "79.5", "5222 "]) expect(feed(masses, text, 1), text).toBeNull();
     // A word cut short may go on but may not end there.
     const partial = feed(grounding, "city Pau", 1)!;
     expect(partial).not.toBeNull();

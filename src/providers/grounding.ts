@@ -6,10 +6,10 @@
  * copy exact. It constrains form, never content: the model still chooses what to search, which numbers
  * to compute with and what to answer, and the agent still checks that the answer is supported.
  *
- * Words are maximal runs of one class over the UTF-8 bytes: digits [0-9], or letters ([A-Za-z] and every
- * byte ≥ 0x80, so that any non-ASCII letter is one); an ASCII capital starts a new word. Everything else
- * separates words. "H2SO4" is the words H, 2, S, O, 4; "55.845" is 55 and 845; "472,317" is 472 and 317
- * and, joined, 472317.
+ * Words are numbers (digits, with their decimal points: 55.845 is one word) and runs of letters ([a-z]
+ * and every byte ≥ 0x80, so that any non-ASCII letter is one, after an optional ASCII capital: a
+ * capital starts a new word). Everything else separates words. "H2SO4" is the words H, 2, S, O, 4;
+ * "472,317" is 472 and 317 and, joined, 472317. A number is copied whole: 55.8 is not a word of 55.845.
  *
  *   const grounding = createGrounding(contextTexts, procedureWords);
  *   let state = grounding.start;
@@ -39,33 +39,21 @@ export interface Grounding {
   mask(state: GroundingState, tokenBytes: readonly string[]): Uint8Array;
 }
 
-type CharClass = 0 | 1 | 2; // separator, digit, letter
-
+const isDigit = (code: number) => code >= 48 && code <= 57;
+/** A letter that continues a word: lower-case ASCII or any byte of a non-ASCII character. */
+const isLower = (code: number) => (code >= 97 && code <= 122) || code >= 0x80;
 const isCapital = (code: number) => code >= 65 && code <= 90;
-
-function classOf(code: number): CharClass {
-  if (code >= 48 && code <= 57) return 1;
-  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code >= 0x80) return 2;
-  return 0;
-}
 
 /** UTF-8 bytes of a string as a byte string. */
 export function byteString(text: string): string {
   return Buffer.from(text, "utf8").toString("latin1");
 }
 
-/** The words of a byte string, plus digit groups joined across `,` thousands separators. */
+const WORD = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+/g;
+
+/** The words of a byte string, plus numbers joined across `,` thousands separators. */
 export function wordsOf(bytes: string): string[] {
-  const words: string[] = [];
-  let start = 0;
-  for (let index = 1; index <= bytes.length; index++) {
-    const previous = classOf(bytes.charCodeAt(index - 1));
-    const code = index < bytes.length ? bytes.charCodeAt(index) : 32;
-    const current = classOf(code);
-    if (current === previous && !(current === 2 && isCapital(code))) continue;
-    if (previous !== 0) words.push(bytes.slice(start, index));
-    start = index;
-  }
+  const words: string[] = bytes.match(WORD) ?? [];
   for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) words.push(grouped.replaceAll(",", ""));
   return words;
 }
@@ -81,26 +69,33 @@ export function createGrounding(
   for (const word of words)
     for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
   const start: GroundingState = { word: "" };
+  /** A finished word is grounded; a number's trailing "." was a full stop, not its decimal point. */
+  const complete = (word: string) => words.has(word.endsWith(".") ? word.slice(0, -1) : word);
 
   function advance(state: GroundingState, bytes: string): GroundingState | null {
     let word = state.word;
     for (let index = 0; index < bytes.length; index++) {
       const code = bytes.charCodeAt(index);
-      const kind = classOf(code);
-      const wordKind = word === "" ? 0 : classOf(word.charCodeAt(0));
-      if (kind === wordKind && kind !== 0 && !(kind === 2 && isCapital(code))) {
-        word += bytes[index];
-        if (!prefixes.has(word)) return null;
-        continue;
+      const char = bytes[index];
+      if (word !== "") {
+        const number = isDigit(word.charCodeAt(0));
+        const continues = number
+          ? isDigit(code) || (code === 46 && !word.endsWith(".") && prefixes.has(`${word}.`))
+          : isLower(code);
+        if (continues) {
+          word += char;
+          if (!prefixes.has(word)) return null;
+          continue;
+        }
+        if (!complete(word)) return null;
       }
-      if (word !== "" && !words.has(word)) return null;
-      word = kind === 0 ? "" : bytes[index];
+      word = isDigit(code) || isLower(code) || isCapital(code) ? char : "";
       if (word !== "" && !prefixes.has(word)) return null;
     }
     return word === state.word ? state : { word };
   }
 
-  const canEnd = (state: GroundingState) => state.word === "" || words.has(state.word);
+  const canEnd = (state: GroundingState) => state.word === "" || complete(state.word);
   return {
     start,
     advance,
