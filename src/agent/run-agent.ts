@@ -50,6 +50,8 @@ export interface RunAgentOptions {
   toolTimeoutMs?: number;
   /** Passages per search. Default: 5. */
   searchK?: number;
+  /** Show each hit cut to what the query asks (focusPassage), as the core is trained. Default: false. */
+  focusHits?: boolean;
   /** Most output tokens per model call. Default: the provider's. */
   maxOutputTokens?: number;
   /** Sampling temperature. Default: the provider's. */
@@ -342,7 +344,11 @@ async function dispatch(
     const hits = await options.knowledge.search(query, { k: options.searchK ?? 5 });
     const hitNumbers = state.ledger.add(hits);
     return {
-      outcome: { content: formatHits(query, hits, hitNumbers, focus === true), isError: false, data: hits },
+      outcome: {
+        content: formatHits(query, hits, hitNumbers, focus === true || options.focusHits === true),
+        isError: false,
+        data: hits,
+      },
       hitNumbers,
     };
   }

@@ -2,7 +2,7 @@
 import type { CommandModule } from "yargs";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
-import { CORE_SEARCH_K } from "../curriculum/solve.ts";
+import { CORE_SEARCH } from "../curriculum/solve.ts";
 import { InvalidInputError } from "../errors.ts";
 import type { KnowledgeStore } from "../knowledge/types.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
@@ -99,8 +99,8 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
         tools: registryExecutor(tools),
         budget: budget ?? context.config.budget,
         maxOutputTokens: entry.maxOutputTokens,
-        // A core model is trained on searches of CORE_SEARCH_K passages (src/curriculum/solve.ts).
-        ...(entry.provider === "core" ? { searchK: CORE_SEARCH_K } : {}),
+        // A core model is trained on searches of CORE_SEARCH_K focused hits (src/curriculum/solve.ts).
+        ...(entry.provider === "core" ? CORE_SEARCH : {}),
         onEvent: args.trace ? createTraceRenderer() : undefined,
         abortSignal: controller.signal,
       });

@@ -17,6 +17,9 @@ import type { Task } from "./task.ts";
 /** Passages per search, at training and at run time (the agent's `searchK` for core models). */
 export const CORE_SEARCH_K = 3;
 
+/** The agent's search as the curriculum shows it to a core: CORE_SEARCH_K hits, focused. */
+export const CORE_SEARCH = { searchK: CORE_SEARCH_K, focusHits: true } as const;
+
 export interface SolverTools {
   /** The knowledge base the search tool reads. */
   knowledge: KnowledgeSearch;

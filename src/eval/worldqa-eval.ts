@@ -27,6 +27,8 @@ export interface WorldQAEvalOptions {
   tools?: ToolExecutor;
   /** Passages per search. Default: the agent's. */
   searchK?: number;
+  /** Focused hits (runAgent's focusHits). Default false. */
+  focusHits?: boolean;
   /** Offer no tools and score the model's own answer. Default false. */
   noTools?: boolean;
   /** Thinking budget per question. Default "auto". */
@@ -92,6 +94,7 @@ async function evaluateOne(question: WorldQuestion, options: WorldQAEvalOptions)
     question: question.question,
     ...(options.noTools ? {} : { knowledge: options.knowledge, tools: options.tools }),
     searchK: options.searchK,
+    focusHits: options.focusHits,
     budget: options.budget,
     abortSignal: options.abortSignal,
   });
