@@ -39,7 +39,7 @@ describe("grounding", () => {
       ["city", "population"],
     );
     for (const size of [1, 2, 3, 7]) {
-      for (const text of ["city São Paulo population", " 12325232 [1]", "12325232 - 1"]) {
+      for (const text of ["city São Paulo population", " 12325232 [1]", "12325232 + 12325232"]) {
         const state = feed(grounding, text, size);
         expect(state, `${text} in pieces of ${size}`).not.toBeNull();
         expect(grounding.canEnd(state!)).toBe(true);
@@ -50,9 +50,15 @@ describe("grounding", () => {
     }
     // A number is copied whole; its full stop is not a decimal point.
     const masses = createGrounding(["Atomic mass: 79.904. Population: 522250."], []);
-    for (const text of [" 79.904 [", "79.904.", "522250.", "522250 - 79.904"])
+    for (const text of [" 79.904 [1]", "79.904.", "522250.", "522250 - 79.904"])
       expect(masses.canEnd(feed(masses, text, 1) ?? { word: "x" }), text).toBe(true);
-    for (const text of [" 79 [", "79.9 ", "79.5", "5222 "]) expect(feed(masses, text, 1), text).toBeNull();
+    for (const text of [" 79 [", "79.9 ", "79.5", "5222 ", "522250.5"])
+      expect(feed(masses, text, 1), text).toBeNull();
+    // Citation markers are free; the numbers inside them are not words to copy.
+    const cited = createGrounding(["[1] Lyon. [2] Nice."], []);
+    expect(cited.canEnd(feed(cited, " Lyon [1][12, 3]", 1)!)).toBe(true);
+    expect(feed(cited, " 1", 1)).toBeNull();
+    expect(cited.canEnd(feed(cited, " Lyon [1", 1)!)).toBe(false);
     // A word cut short may go on but may not end there.
     const partial = feed(grounding, "city Pau", 1)!;
     expect(partial).not.toBeNull();

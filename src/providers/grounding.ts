@@ -63,7 +63,9 @@ export function createGrounding(
   procedureWords: readonly string[],
 ): Grounding {
   const words = new Set<string>();
-  for (const text of contextTexts) for (const word of wordsOf(byteString(text))) words.add(word);
+  // Citation markers are written freely (the agent checks them against the hits), not copied as numbers.
+  for (const text of contextTexts)
+    for (const word of wordsOf(byteString(text.replace(/\[\d+\]/g, " ")))) words.add(word);
   for (const word of procedureWords) for (const part of wordsOf(byteString(word))) words.add(part);
   const prefixes = new Set<string>();
   for (const word of words)
@@ -72,30 +74,45 @@ export function createGrounding(
   /** A finished word is grounded; a number's trailing "." was a full stop, not its decimal point. */
   const complete = (word: string) => words.has(word.endsWith(".") ? word.slice(0, -1) : word);
 
-  function advance(state: GroundingState, bytes: string): GroundingState | null {
-    let word = state.word;
-    for (let index = 0; index < bytes.length; index++) {
-      const code = bytes.charCodeAt(index);
-      const char = bytes[index];
-      if (word !== "") {
-        const number = isDigit(word.charCodeAt(0));
-        const continues = number
-          ? isDigit(code) || (code === 46 && !word.endsWith(".") && prefixes.has(`${word}.`))
-          : isLower(code);
-        if (continues) {
-          word += char;
-          if (!prefixes.has(word)) return null;
-          continue;
-        }
-        if (!complete(word)) return null;
-      }
-      word = isDigit(code) || isLower(code) || isCapital(code) ? char : "";
-      if (word !== "" && !prefixes.has(word)) return null;
+  /**
+   * The state's `word` is the word being written, or "" between words, or "." right after a number's
+   * full stop (no digit may follow: 19.2 is not 19 then 2), or "[…" inside a citation marker.
+   */
+  function step(word: string, code: number, char: string): string | null {
+    if (word.startsWith("[")) {
+      if (isDigit(code) || code === 44 || code === 32) return word + char; // [1], [1, 2]
+      return code === 93 && word.length > 1 ? "" : null;
     }
+    if (word === ".") {
+      if (isDigit(code)) return null;
+      word = "";
+    }
+    if (word !== "") {
+      const number = isDigit(word.charCodeAt(0));
+      if (number && code === 46 && !word.endsWith(".")) {
+        if (prefixes.has(`${word}.`)) return `${word}.`; // a decimal point, or a full stop: see `complete`
+        return words.has(word) ? "." : null;
+      }
+      const continues = number ? isDigit(code) : isLower(code);
+      if (continues) return prefixes.has(word + char) ? word + char : null;
+      if (!complete(word)) return null;
+      if (number && word.endsWith(".") && isDigit(code)) return null;
+    }
+    if (code === 91) return "[";
+    if (!(isDigit(code) || isLower(code) || isCapital(code))) return "";
+    return prefixes.has(char) ? char : null;
+  }
+
+  function advance(state: GroundingState, bytes: string): GroundingState | null {
+    let word: string | null = state.word;
+    for (let index = 0; index < bytes.length && word !== null; index++)
+      word = step(word, bytes.charCodeAt(index), bytes[index]);
+    if (word === null) return null;
     return word === state.word ? state : { word };
   }
 
-  const canEnd = (state: GroundingState) => state.word === "" || complete(state.word);
+  const canEnd = (state: GroundingState) =>
+    state.word === "" || state.word === "." || (!state.word.startsWith("[") && complete(state.word));
   return {
     start,
     advance,
