@@ -99,10 +99,15 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
         temperature: call.temperature ?? 0,
         seed: call.seed ?? 0,
         abortSignal: call.abortSignal,
-        grounding: options.procedureWords && {
-          call: createGrounding(contextTexts(call), options.procedureWords.call),
-          answer: createGrounding(contextTexts(call), options.procedureWords.answer),
-        },
+        // Grounded when tools are offered: the words come from the evidence. Without tools the answer
+        // is the model's own (what `eval --no-tools` measures).
+        grounding:
+          options.procedureWords && (call.tools?.length ?? 0) > 0
+            ? {
+                call: createGrounding(contextTexts(call), options.procedureWords.call),
+                answer: createGrounding(contextTexts(call), options.procedureWords.answer),
+              }
+            : undefined,
         emit: (part) => channel.push(part),
       });
       // Decoding runs on its own; parts reach the reader as they are produced.
