@@ -6,7 +6,8 @@ import { runCogcore } from "../../test/helpers/cli.ts";
 import { fixtureConfig, fixtureModel, fixtureTokenizer } from "../../test/helpers/model-fixtures.ts";
 import { firstDifference } from "../../test/helpers/seeded-random.ts";
 import { saveCheckpoint } from "../model/checkpoint.ts";
-import { importGguf } from "../model/gguf-llama.ts";
+import { importGguf, PROCEDURE_WORDS_KEYS } from "../model/gguf-llama.ts";
+import { readGguf } from "../model/gguf-read.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "cogcore-export-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -16,6 +17,8 @@ describe("cogcore export gguf", () => {
     const model = fixtureModel(fixtureConfig({ moe: true }), 5);
     const checkpoint = join(directory, "checkpoint");
     saveCheckpoint(checkpoint, { config: model.config, params: model.params, tokenizer: fixtureTokenizer() });
+    const procedureWords = { call: ["city", "population"], answer: ["I", "cannot"] };
+    writeFileSync(join(checkpoint, "grounding.json"), JSON.stringify({ procedureWords }));
     const out = join(directory, "model.gguf");
     const result = runCogcore(["export", "gguf", checkpoint, out, "--json"]);
     expect(result.stderr).toBe("");
@@ -30,11 +33,15 @@ describe("cogcore export gguf", () => {
     const imported = importGguf(out);
     expect(firstDifference(imported.params, model.params)).toBe(-1);
     expect(imported.tokenizer.mergeStrings()).toEqual(fixtureTokenizer().mergeStrings());
+    // The procedure words travel in the GGUF, for grounded decoding in llama.cpp.
+    const metadata = readGguf(out).metadata;
+    expect(metadata.get(PROCEDURE_WORDS_KEYS.call)?.value).toEqual(procedureWords.call);
+    expect(metadata.get(PROCEDURE_WORDS_KEYS.answer)?.value).toEqual(procedureWords.answer);
 
     const half = runCogcore(["export", "gguf", checkpoint, join(directory, "half.gguf"), "--type", "f16"]);
     expect(half.status).toBe(0);
     expect(half.stdout).toMatch(/wrote .*half\.gguf: [\d.]+ MB, F16, MoE 4×2, 2 layers, vocab 420/);
-  });
+  }, 120_000);
 
   it("fails with a one-line typed error for a missing or corrupt checkpoint and a bad type", () => {
     const missing = runCogcore(["export", "gguf", join(directory, "nothing"), join(directory, "x.gguf")]);
@@ -53,5 +60,5 @@ describe("cogcore export gguf", () => {
     expect(corrupt.stderr).toMatch(/model\.safetensors: header length is \d+ but only 1 bytes follow/);
     const badType = runCogcore(["export", "gguf", broken, join(directory, "z.gguf"), "--type", "q4"]);
     expect(badType.status).toBe(2);
-  });
+  }, 120_000);
 });

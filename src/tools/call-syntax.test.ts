@@ -39,7 +39,7 @@ describe("parseCall", () => {
     });
     expect(parseCall("search(Lyon population)", registry)).toEqual({
       name: "search",
-      input: { query: "Lyon population" },
+      input: { query: "Lyon population", focus: true }, // compact calls are the core's: focused hits
     });
     expect(parseCall("python(print(2**100))", registry)).toEqual({
       name: "python",
@@ -57,6 +57,7 @@ describe("parseCall", () => {
     });
     expect(parseCall("search(Paris (France) area)", registry).input).toEqual({
       query: "Paris (France) area",
+      focus: true,
     });
     const python = 'print(")" + \'(\')  # ) comment (\nx = """ ) """';
     expect(parseCall(`python(${python})`, registry).input).toEqual({ code: python });
@@ -101,7 +102,7 @@ describe("formatCall", () => {
     const calls = [
       { name: "calc", input: { expression: "472317 - 342669" } },
       { name: "calc", input: { expression: "round(sqrt(2) * (3 + 4), 5)" } },
-      { name: "search", input: { query: "population of the capital of Peru" } },
+      { name: "search", input: { query: "population of the capital of Peru", focus: true } },
       { name: "python", input: { code: "def f(x):\n    return (x, ')')\nprint(f(1))" } },
       // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source text with a template literal
       { name: "js", input: { code: "const s = `${'('}`; s + ')'" } },
