@@ -19,7 +19,7 @@ import type { ToolLookup } from "../tools/call-syntax.ts";
 import { resolveBudget } from "./budget.ts";
 import { CoreDecoder, type DecodingBackend, engineBackend } from "./core-decoder.ts";
 import { callLookup, renderCorePrompt } from "./core-format.ts";
-import { createGrounding, type ProcedureWords } from "./grounding.ts";
+import { citableHits, createGrounding, type ProcedureWords } from "./grounding.ts";
 import {
   type CallOptions,
   collectStream,
@@ -105,7 +105,11 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
           options.procedureWords && (call.tools?.length ?? 0) > 0
             ? {
                 call: createGrounding(contextTexts(call), options.procedureWords.call),
-                answer: createGrounding(contextTexts(call), options.procedureWords.answer),
+                answer: createGrounding(
+                  contextTexts(call),
+                  options.procedureWords.answer,
+                  citableHits(readAndCalled(call), options.procedureWords.call),
+                ),
               }
             : undefined,
         emit: (part) => channel.push(part),
@@ -134,4 +138,20 @@ function contextTexts(call: CallOptions): string[] {
     if (message.role === "tool") for (const result of message.content) texts.push(result.output);
   }
   return texts;
+}
+
+/** The tool results and the model's calls, in order: what citableHits needs. */
+function readAndCalled(call: CallOptions): Array<{ role: "tool" | "call"; text: string }> {
+  const turns: Array<{ role: "tool" | "call"; text: string }> = [];
+  for (const message of call.messages) {
+    if (message.role === "tool")
+      for (const result of message.content) turns.push({ role: "tool", text: result.output });
+    if (message.role === "assistant")
+      for (const part of message.content)
+        if (part.type === "tool-call") {
+          const values = Object.values((part.input ?? {}) as Record<string, unknown>);
+          turns.push({ role: "call", text: values.filter((value) => typeof value === "string").join(" ") });
+        }
+  }
+  return turns;
 }

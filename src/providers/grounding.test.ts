@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byteString, createGrounding, procedureWordsOf, wordsOf } from "./grounding.ts";
+import { byteString, citableHits, createGrounding, procedureWordsOf, wordsOf } from "./grounding.ts";
 
 /** Feeds a text in pieces of `size` bytes; null when some piece is refused. */
 function feed(grounding: ReturnType<typeof createGrounding>, text: string, size = 2) {
@@ -85,5 +85,28 @@ describe("grounding", () => {
     const words = procedureWordsOf([trace("Lyon"), trace("Nice"), trace("Metz"), trace("Pau")]);
     expect(words).toEqual({ call: ["city", "population"], answer: ["I", "answer", "cannot"] });
     expect(procedureWordsOf([trace("Lyon"), trace("Nice")])).toEqual({ call: [], answer: [] });
+  });
+
+  it("cites only hits the run used: a later call names a word of it, or the answer does", () => {
+    const lyon =
+      "[1] Lyon is a city in France. Population: 472317.\n[2] South Lyon is a city in Michigan. Population: 11722.";
+    const nice =
+      "[3] Nice is a city in France. Population: 338620.\n[4] Nice is a city in California. Population: 2731.";
+    const turns = [
+      { role: "call" as const, text: "city Lyon population" },
+      { role: "tool" as const, text: lyon },
+      { role: "call" as const, text: "city Nice population" },
+      { role: "tool" as const, text: nice },
+      { role: "call" as const, text: "472317 - 338620" },
+      { role: "tool" as const, text: "133697" },
+    ];
+    const citable = citableHits(turns, ["city", "population"]);
+    expect(citable.filter((hit) => hit.supported).map((hit) => hit.number)).toEqual(["1", "3"]);
+    const grounding = createGrounding([lyon, nice, "133697"], [], citable);
+    expect(grounding.canEnd(feed(grounding, " 133697 [1][3]", 1)!)).toBe(true);
+    expect(feed(grounding, " 133697 [2]", 1)).toBeNull(); // South Lyon gave nothing the run used
+    expect(feed(grounding, " 133697 [1][4", 1)).toBeNull();
+    // A hit that holds a word of the answer may be cited: the answer took it from there.
+    expect(grounding.canEnd(feed(grounding, " Michigan [2]", 1)!)).toBe(true);
   });
 });

@@ -24,9 +24,20 @@ import { join } from "node:path";
 import { CorruptFileError } from "../errors.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 
-/** The partial word at the end of the text so far ("" between words). */
+/** The partial word at the end of the text so far ("" between words), and the words finished before it. */
 export interface GroundingState {
   readonly word: string;
+  readonly written?: readonly string[];
+}
+
+/**
+ * A hit the answer may cite as `[number]`: one whose passage holds a word the model wrote after reading
+ * it (a later call's argument, procedure words aside: `supported`), or a word of the answer itself.
+ */
+export interface Citable {
+  number: string;
+  words: ReadonlySet<string>;
+  supported: boolean;
 }
 
 export interface Grounding {
@@ -61,6 +72,8 @@ export function wordsOf(bytes: string): string[] {
 export function createGrounding(
   contextTexts: readonly string[],
   procedureWords: readonly string[],
+  /** The hits citations may name (citableHits); default: any number. */
+  citable?: readonly Citable[],
 ): Grounding {
   const words = new Set<string>();
   // Citation markers are written freely (the agent checks them against the hits), not copied as numbers.
@@ -78,10 +91,24 @@ export function createGrounding(
    * The state's `word` is the word being written, or "" between words, or "." right after a number's
    * full stop (no digit may follow: 19.2 is not 19 then 2), or "[…" inside a citation marker.
    */
-  function step(word: string, code: number, char: string): string | null {
+  /** Whether `[n]` may cite hit n, given the answer's words so far; `partial`: n may still grow. */
+  function mayCite(number: string, written: readonly string[], partial: boolean): boolean {
+    if (!citable) return true;
+    return citable.some(
+      (hit) =>
+        (partial ? hit.number.startsWith(number) : hit.number === number) &&
+        (hit.supported || written.some((word) => hit.words.has(word))),
+    );
+  }
+
+  function step(word: string, code: number, char: string, written: readonly string[]): string | null {
     if (word.startsWith("[")) {
-      if (isDigit(code) || code === 44 || code === 32) return word + char; // [1], [1, 2]
-      return code === 93 && word.length > 1 ? "" : null;
+      const number = word.slice(Math.max(word.lastIndexOf("["), word.lastIndexOf(",")) + 1).trim();
+      if (isDigit(code)) return mayCite(number + char, written, true) ? word + char : null;
+      if (code === 32) return word + char;
+      if (code !== 44 && code !== 93) return null; // [1], [1, 2]
+      if (number === "" || !mayCite(number, written, false)) return null;
+      return code === 44 ? word + char : "";
     }
     if (word === ".") {
       if (isDigit(code)) return null;
@@ -105,10 +132,21 @@ export function createGrounding(
 
   function advance(state: GroundingState, bytes: string): GroundingState | null {
     let word: string | null = state.word;
-    for (let index = 0; index < bytes.length && word !== null; index++)
-      word = step(word, bytes.charCodeAt(index), bytes[index]);
+    let written = state.written ?? [];
+    for (let index = 0; index < bytes.length && word !== null; index++) {
+      const before: string = word;
+      word = step(word, bytes.charCodeAt(index), bytes[index], written);
+      // A word ends when the next character does not extend it.
+      const finished =
+        word !== null &&
+        before !== "" &&
+        before !== "." &&
+        !before.startsWith("[") &&
+        !word.startsWith(before);
+      if (citable && finished) written = [...written, before.endsWith(".") ? before.slice(0, -1) : before];
+    }
     if (word === null) return null;
-    return word === state.word ? state : { word };
+    return word === state.word && written === state.written ? state : { word, written };
   }
 
   const canEnd = (state: GroundingState) =>
@@ -191,4 +229,28 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.
       .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
       .sort();
   return { call: frequent("call"), answer: frequent("answer") };
+}
+
+/**
+ * The hits of a conversation that an answer may cite: every `[n] passage` line of the tool results,
+ * `supported` when a later call of the model's names one of its words (procedure words aside).
+ */
+export function citableHits(
+  turns: ReadonlyArray<{ role: "tool"; text: string } | { role: "call"; text: string }>,
+  procedureWords: readonly string[],
+): Citable[] {
+  const own = new Set(procedureWords.flatMap((word) => wordsOf(byteString(word))));
+  const hits: Citable[] = [];
+  for (const turn of turns) {
+    if (turn.role === "tool") {
+      for (const line of turn.text.split("\n")) {
+        const hit = line.match(/^\[(\d+)\] (.*)$/);
+        if (hit) hits.push({ number: hit[1], words: new Set(wordsOf(byteString(hit[2]))), supported: false });
+      }
+      continue;
+    }
+    const named = wordsOf(byteString(turn.text)).filter((word) => !own.has(word));
+    for (const hit of hits) if (named.some((word) => hit.words.has(word))) hit.supported = true;
+  }
+  return hits;
 }
