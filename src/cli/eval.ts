@@ -30,7 +30,7 @@ interface EvalArgs extends GlobalOptions {
   model?: string;
   budget?: string;
   "held-out-phrasings"?: boolean;
-  "no-tools"?: boolean;
+  tools?: boolean;
   json?: boolean;
   report?: string;
 }
@@ -53,7 +53,11 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
         type: "boolean",
         describe: "Ask with phrasings never used in training",
       })
-      .option("no-tools", { type: "boolean", describe: "Offer no tools; score the model's own answers" })
+      .option("tools", {
+        type: "boolean",
+        default: true,
+        describe: "Offer the tools; --no-tools scores the model's own answers",
+      })
       .option("json", { type: "boolean", describe: "Print one JSON object" })
       .option("report", { type: "string", describe: "Write an HTML report with charts to this file" }),
   handler: async (args) => {
@@ -66,7 +70,7 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
     });
     const knowledge = await openKnowledgeBase("world", { config: context.config, paths: context.paths });
     const heldOut = Boolean(args["held-out-phrasings"]);
-    const noTools = Boolean(args["no-tools"]);
+    const noTools = args.tools === false;
     const questions = generateWorldQA({
       seed: args.seed,
       split: args.split as Split,
