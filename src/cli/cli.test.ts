@@ -57,12 +57,17 @@ describe("cogcore command line", () => {
 });
 
 describe("cogcore ask without a model", () => {
-  it("says that no model is installed and exits non-zero, with no made-up answer", () => {
+  it("says that the model's checkpoint is missing and exits non-zero, with no made-up answer", () => {
     const { dir, env } = isolated();
+    const missing = join(dir, "no-such-checkpoint");
+    writeFileSync(
+      join(dir, "cogcore.config.json"),
+      JSON.stringify({ models: { mine: { provider: "core", path: missing } }, defaultModel: "mine" }),
+    );
     const result = runCogcore(["ask", "How many more people live in Lyon than in Nice?"], { cwd: dir, env });
-    expect(result.status).toBe(69);
+    expect(result.status).toBe(66);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/no model is installed yet/);
+    expect(result.stderr.trim()).toBe(`error models.mine.path: no checkpoint at ${missing}`);
   });
 });
 
