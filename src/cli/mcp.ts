@@ -1,6 +1,7 @@
 /**
- * `cogcore mcp [--kb NAME] [--tools search,calc]`: an MCP server on stdin/stdout exposing cogcore's tools
- * (by default `search` over the default knowledge base, and `calc`). stdout carries the protocol only;
+ * `cogcore mcp [--kb NAME] [--tools search,calc,ask]`: an MCP server on stdin/stdout exposing cogcore's
+ * tools (by default `search` over the default knowledge base, `calc`, and `ask`: the whole agent with
+ * the default model, a cited answer or an abstention). stdout carries the protocol only;
  * logs and progress go to stderr. It runs until the client closes the connection.
  */
 import type { CommandModule } from "yargs";
@@ -13,22 +14,42 @@ interface McpArgs extends GlobalOptions {
   tools?: string;
 }
 
-const DEFAULT_TOOLS = ["search", "calc"];
+const DEFAULT_TOOLS = ["search", "calc", "ask"];
 
 export const mcpCommand: CommandModule<GlobalOptions, McpArgs> = {
   command: "mcp",
-  describe: "Serve cogcore's tools (search, calc) to MCP clients over stdio",
+  describe: "Serve cogcore's tools (search, calc, ask) to MCP clients over stdio",
   builder: (yargs) =>
     yargs
       .option("kb", { type: "string", describe: "Knowledge base behind search (default: world)" })
       .option("tools", {
         type: "string",
-        describe: "Comma-separated tools to expose (default: search,calc)",
+        describe: "Comma-separated tools to expose (default: search,calc,ask)",
       }),
   handler: async (args) => {
     const names = args.tools ? args.tools.split(",").map((name) => name.trim()) : DEFAULT_TOOLS;
     const context = loadContext(args);
-    const registry = await toolRegistryForCommand(context, { only: names, kb: args.kb, quiet: true });
+    const wantsAsk = names.includes("ask");
+    // ask's agent uses search and calc whether or not they are exposed.
+    const only = wantsAsk
+      ? [...new Set([...names.filter((name) => name !== "ask"), "search", "calc"])]
+      : names;
+    const registry = await toolRegistryForCommand(context, { only, kb: args.kb, quiet: true });
+    if (wantsAsk) {
+      const { createAskTool } = await import("../agent/ask-tool.ts");
+      const { openKnowledgeBase } = await import("../knowledge/open.ts");
+      const { resolveModel } = await import("../providers/registry.ts");
+      const agentTools = await toolRegistryForCommand(context, { only: ["calc"], quiet: true });
+      registry.register(
+        createAskTool({
+          model: () => resolveModel(context.config.defaultModel, context.config, { tools: agentTools }),
+          knowledge: () =>
+            openKnowledgeBase(args.kb ?? context.config.defaultKb, { ...context, quiet: true }),
+          tools: agentTools,
+          budget: context.config.budget,
+        }),
+      );
+    }
     const missing = names.filter((name) => !registry.has(name));
     if (missing.length > 0) {
       await registry.close();

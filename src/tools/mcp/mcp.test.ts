@@ -176,9 +176,14 @@ describe("cogcore mcp over stdio", () => {
   }, 120_000);
   afterAll(() => connection?.close());
 
-  it("serves search and calc to an MCP client", async () => {
+  it("serves search, calc and ask to an MCP client", async () => {
     const registry = new ToolRegistry(connection.tools);
-    expect(registry.list().map((tool) => tool.name)).toEqual(["cogcore_calc", "cogcore_search"]);
+    expect(
+      registry
+        .list()
+        .map((tool) => tool.name)
+        .sort(),
+    ).toEqual(["cogcore_ask", "cogcore_calc", "cogcore_search"]);
     const search = await registry.execute("cogcore_search", { query: "Lyon population" });
     expect(search).toMatchObject({
       isError: false,
@@ -193,5 +198,13 @@ describe("cogcore mcp over stdio", () => {
       isError: true,
       content: expect.stringMatching(/^error \(limit_exceeded\)/),
     });
-  });
+    // ask: the shipped core over the same base answers with a citation, or abstains: never unsupported.
+    const asked = await registry.execute("cogcore_ask", { question: "How many people live in Atlantis?" });
+    expect(asked.isError).toBe(false);
+    const answer = (asked.data as { structuredContent: Record<string, unknown> }).structuredContent;
+    expect(answer).toMatchObject({ model: "core:core", abstained: expect.any(Boolean) });
+    expect(asked.content.startsWith(answer.answer as string)).toBe(true);
+    if (answer.abstained) expect(answer.citations).toEqual([]);
+    else expect(answer.citations).toEqual([expect.objectContaining({ id: "city:lyon" })]);
+  }, 120_000);
 });
