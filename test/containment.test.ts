@@ -7,8 +7,9 @@
  * are spread out so that the pool's spare has time to start.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LimitExceededError, PermissionDeniedError } from "../src/errors.ts";
@@ -22,11 +23,18 @@ import { SANDBOX_START_TIMEOUT_MS, TEST_SNAPSHOT_DIR } from "./helpers/python.ts
 const SECRET = `cogcore-secret-${randomBytes(12).toString("hex")}`;
 process.env.COGCORE_CONTAINMENT_SECRET = SECRET;
 
-// Host paths outside /tmp (the sandbox has a /tmp of its own): a file that must stay unchanged, and one that
-// must never come to exist.
-const hostFile = join(packageRoot, "package.json");
-const hostFileContent = readFileSync(hostFile, "utf8");
-const marker = join(packageRoot, `.containment-marker-${randomBytes(6).toString("hex")}`);
+// Host paths outside the sandbox's own writable roots (its /tmp and /home/pyodide are virtual: a write
+// there lands in memory, not on the host), even when the checkout itself lives under /tmp: a file that
+// must stay unchanged, and one that must never come to exist.
+const SANDBOX_ROOTS = ["/tmp", "/home/pyodide"];
+const hostParent = ["/var/tmp", homedir(), packageRoot].find(
+  (dir) => existsSync(dir) && !SANDBOX_ROOTS.some((root) => dir === root || dir.startsWith(`${root}/`)),
+)!;
+const hostDir = mkdtempSync(join(hostParent, ".cogcore-containment-"));
+const hostFile = join(hostDir, "host.txt");
+const hostFileContent = `host file ${randomBytes(6).toString("hex")}\n`;
+writeFileSync(hostFile, hostFileContent);
+const marker = join(hostDir, "marker");
 
 let connections = 0;
 let listener: Server;
@@ -51,6 +59,7 @@ afterAll(async () => {
   await python.close?.();
   await js.close?.();
   listener.close();
+  rmSync(hostDir, { recursive: true, force: true });
 });
 
 type Limit = "time" | "memory" | "stack" | "output";

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixtureConfig, fixtureModel, fixtureTokenizer } from "../../test/helpers/model-fixtures.ts";
 import { parseConfig } from "../config.ts";
-import { ConfigError, ModelNotInstalledError, NotFoundError } from "../errors.ts";
+import { ConfigError, NotFoundError } from "../errors.ts";
 import { saveCheckpoint } from "../model/checkpoint.ts";
+import { readProcedureWords } from "./grounding.ts";
 import { resolveModel, SHIPPED_CORE_DIR } from "./registry.ts";
 
 const config = (models: Record<string, unknown>) => parseConfig({ models });
@@ -17,12 +18,11 @@ describe("resolveModel", () => {
     );
   });
 
-  it.skipIf(existsSync(SHIPPED_CORE_DIR))(
-    "says no model is installed while models/core does not exist",
-    () => {
-      expect(() => resolveModel("core", config({}))).toThrow(ModelNotInstalledError);
-    },
-  );
+  it("loads the shipped core from models/core as the default 'core', grounded by its procedure words", () => {
+    const { entry, model } = resolveModel("core", config({}));
+    expect([entry.provider, model.provider, model.modelId]).toEqual(["core", "core", "core"]);
+    expect(readProcedureWords(SHIPPED_CORE_DIR)?.call).toContain("city");
+  });
 
   it("loads a core checkpoint named by path and runs it in process", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cogcore-core-"));
