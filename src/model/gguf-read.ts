@@ -46,19 +46,19 @@ const SCALAR_BYTES: Record<GgufScalarType, number> = {
   float64: 8,
 };
 
-function readString(reader: ByteReader, what: string): string {
+export function readString(reader: ByteReader, what: string): string {
   const length = reader.count(`length of ${what}`);
   return reader.utf8(length, what);
 }
 
-function readValueType(reader: ByteReader, what: string): (typeof GGUF_VALUE_TYPES)[number] {
+export function readValueType(reader: ByteReader, what: string): (typeof GGUF_VALUE_TYPES)[number] {
   const code = reader.u32(`type of ${what}`);
   const type = GGUF_VALUE_TYPES[code];
   if (type === undefined) throw reader.error(`${what} has value type ${code}`, "a GGUF value type 0..12");
   return type;
 }
 
-function readScalar(
+export function readScalar(
   reader: ByteReader,
   type: GgufScalarType,
   what: string,

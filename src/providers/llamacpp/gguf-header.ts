@@ -9,13 +9,8 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { CorruptFileError, InvalidInputError, NotFoundError } from "../../errors.ts";
 import { ByteReader } from "../../model/byte-reader.ts";
-import {
-  GGML_MAX_DIMS,
-  GGML_MAX_NAME,
-  GGUF_DEFAULT_ALIGNMENT,
-  GGUF_MAGIC,
-  GGUF_VALUE_TYPES,
-} from "../../model/gguf.ts";
+import { GGML_MAX_DIMS, GGML_MAX_NAME, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from "../../model/gguf.ts";
+import { readScalar, readString, readValueType } from "../../model/gguf-read.ts";
 
 /** ggml tensor types llama.cpp reads: code → [name, elements per block, bytes per block] (ggml.c type_traits). */
 export const GGML_TYPE_SIZES: Record<number, [string, number, number]> = {
@@ -133,62 +128,17 @@ export function parseGgufHeader(bytes: Uint8Array, fileSize: number, path?: stri
   return { version, metadata, tensors, architecture };
 }
 
-function readString(reader: ByteReader, what: string): string {
-  return reader.utf8(reader.count(`length of ${what}`), what);
-}
-
-type ValueType = (typeof GGUF_VALUE_TYPES)[number];
-
-function readType(reader: ByteReader, what: string): ValueType {
-  const code = reader.u32(`type of ${what}`);
-  const type = GGUF_VALUE_TYPES[code];
-  if (type === undefined) throw reader.error(`${what} has value type ${code}`, "a GGUF value type 0..12");
-  return type;
-}
-
 function readValue(reader: ByteReader, key: string): HeaderValue {
   const what = `metadata '${key}'`;
-  const type = readType(reader, what);
+  const type = readValueType(reader, what);
   if (type !== "array") return readScalar(reader, type, what);
-  const itemType = readType(reader, `items of ${what}`);
+  const itemType = readValueType(reader, `items of ${what}`);
   if (itemType === "array") throw reader.error(`${what} is an array of arrays`, "arrays of scalars");
   const count = reader.count(`length of ${what}`, 1);
   const items: HeaderValue[] = new Array(count);
   for (let index = 0; index < count; index++)
     items[index] = readScalar(reader, itemType, `${what}[${index}]`);
   return items;
-}
-
-function readScalar(reader: ByteReader, type: Exclude<ValueType, "array">, what: string): HeaderValue {
-  switch (type) {
-    case "uint8":
-      return reader.u8(what);
-    case "int8":
-      return (reader.u8(what) << 24) >> 24;
-    case "uint16":
-      return reader.u8(what) | (reader.u8(what) << 8);
-    case "int16":
-      return ((reader.u8(what) | (reader.u8(what) << 8)) << 16) >> 16;
-    case "uint32":
-      return reader.u32(what);
-    case "int32":
-      return reader.i32(what);
-    case "float32":
-      return reader.f32(what);
-    case "float64":
-      return reader.f64(what);
-    case "uint64":
-      return reader.u64(what);
-    case "int64":
-      return reader.i64(what);
-    case "bool": {
-      const byte = reader.u8(what);
-      if (byte > 1) throw reader.error(`${what} is a bool of value ${byte}`, "0 or 1");
-      return byte === 1;
-    }
-    case "string":
-      return readString(reader, what);
-  }
 }
 
 interface TensorHeader {
