@@ -46,11 +46,12 @@ export function createAskTool(options: AskToolOptions): Tool<z.infer<typeof AskI
     inputSchema: AskInputSchema,
     async execute(input, { signal }) {
       resolved ??= options.model();
+      store ??= options.knowledge();
       const { entry, model } = resolved;
       const result = await runAgent({
         model,
         question: input.question,
-        knowledge: await (store ??= options.knowledge()),
+        knowledge: await store,
         tools: registryExecutor(options.tools),
         budget: options.budget ?? "auto",
         maxOutputTokens: entry.maxOutputTokens,
