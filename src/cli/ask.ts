@@ -2,7 +2,7 @@
 import type { CommandModule } from "yargs";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
-import { CORE_SEARCH } from "../curriculum/solve.ts";
+import { searchOptionsFor } from "../curriculum/solve.ts";
 import { InvalidInputError } from "../errors.ts";
 import type { KnowledgeStore } from "../knowledge/types.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
@@ -100,7 +100,7 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
         budget: budget ?? context.config.budget,
         maxOutputTokens: entry.maxOutputTokens,
         // A core model is trained on searches of CORE_SEARCH_K focused hits (src/curriculum/solve.ts).
-        ...(entry.provider === "core" ? CORE_SEARCH : {}),
+        ...searchOptionsFor(entry.provider),
         onEvent: args.trace ? createTraceRenderer() : undefined,
         abortSignal: controller.signal,
       });

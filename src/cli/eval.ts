@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { registryExecutor } from "../agent/registry-executor.ts";
 import { parseBudget } from "../config.ts";
-import { CORE_SEARCH } from "../curriculum/solve.ts";
+import { searchOptionsFor } from "../curriculum/solve.ts";
 import { NotFoundError } from "../errors.ts";
 import { renderEvalReport } from "../eval/report-html.ts";
 import { generateWorldQA } from "../eval/worldqa/generate.ts";
@@ -84,7 +84,7 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
         questions,
         knowledge,
         tools: registryExecutor(tools),
-        ...(entry.provider === "core" ? CORE_SEARCH : {}),
+        ...searchOptionsFor(entry.provider),
         noTools,
         budget: args.budget !== undefined ? parseBudget(args.budget) : context.config.budget,
         progress: !args.quiet,

@@ -29,13 +29,10 @@ export const mcpCommand: CommandModule<GlobalOptions, McpArgs> = {
   handler: async (args) => {
     const names = args.tools ? args.tools.split(",").map((name) => name.trim()) : DEFAULT_TOOLS;
     const context = loadContext(args);
-    const wantsAsk = names.includes("ask");
-    // ask's agent uses search and calc whether or not they are exposed.
-    const only = wantsAsk
-      ? [...new Set([...names.filter((name) => name !== "ask"), "search", "calc"])]
-      : names;
+    const only = names.filter((name) => name !== "ask");
     const registry = await toolRegistryForCommand(context, { only, kb: args.kb, quiet: true });
-    if (wantsAsk) {
+    if (names.includes("ask")) {
+      // ask's agent searches the knowledge base itself and computes with a calc of its own.
       const { createAskTool } = await import("../agent/ask-tool.ts");
       const { openKnowledgeBase } = await import("../knowledge/open.ts");
       const { resolveModel } = await import("../providers/registry.ts");

@@ -20,6 +20,11 @@ export const CORE_SEARCH_K = 3;
 /** The agent's search as the curriculum shows it to a core: CORE_SEARCH_K hits, focused. */
 export const CORE_SEARCH = { searchK: CORE_SEARCH_K, focusHits: true } as const;
 
+/** The agent's search options for a model of this provider: CORE_SEARCH for a core, else the defaults. */
+export function searchOptionsFor(provider: string): Partial<typeof CORE_SEARCH> {
+  return provider === "core" ? CORE_SEARCH : {};
+}
+
 export interface SolverTools {
   /** The knowledge base the search tool reads. */
   knowledge: KnowledgeSearch;

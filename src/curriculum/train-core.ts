@@ -6,12 +6,11 @@
  * i depends only on (seed, i), and the curriculum and the tokenizer are rebuilt identically (or read
  * from the checkpoint).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
 import { hashString } from "../eval/worldqa/random.ts";
-import { writeFileAtomic } from "../model/atomic-file.ts";
 import { Backprop } from "../model/backprop.ts";
 import { type Batch, sequenceBatches, type TrainingSequence } from "../model/batches.ts";
 import { trainTokenizer } from "../model/bpe-train.ts";
@@ -25,10 +24,10 @@ import { allocFloats, freeFloats } from "../model/wasm/runtime.ts";
 import type { Paths } from "../paths.ts";
 import { createProgress } from "../progress.ts";
 import {
-  GROUNDING_FILE,
   type GroundingTrace,
   type ProcedureWords,
   procedureWordsOf,
+  writeProcedureWords,
 } from "../providers/grounding.ts";
 import { loadOrGenerateCurriculum } from "./cache.ts";
 import type { TrainPreset } from "./presets.ts";
@@ -170,11 +169,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
     quiet: options.progress === false ? true : undefined,
   });
   progress.update(done);
-  // Beside the weights from the start: checkpoints carry it over (checkpoint.ts).
-  mkdirSync(options.out, { recursive: true });
-  writeFileAtomic(join(options.out, GROUNDING_FILE), [
-    new TextEncoder().encode(`${JSON.stringify({ procedureWords }, null, 2)}\n`),
-  ]);
+  writeProcedureWords(options.out, procedureWords);
   let last: StepInfo | undefined;
   const sessionStart = performance.now();
   try {

@@ -87,7 +87,8 @@ function checkSizes(checkpoint: Checkpoint, total: number): void {
   }
 }
 
-function writeJson(path: string, value: unknown): void {
+/** Writes a value as indented JSON, atomically. */
+export function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, [new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`)]);
 }
 

@@ -19,7 +19,7 @@ import type { ToolLookup } from "../tools/call-syntax.ts";
 import { resolveBudget } from "./budget.ts";
 import { CoreDecoder, type DecodingBackend, engineBackend } from "./core-decoder.ts";
 import { callLookup, renderCorePrompt } from "./core-format.ts";
-import { citableHits, createGrounding, type ProcedureWords } from "./grounding.ts";
+import { type GroundingTrace, groundingFor, type ProcedureWords } from "./grounding.ts";
 import {
   type CallOptions,
   collectStream,
@@ -103,14 +103,7 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
         // is the model's own (what `eval --no-tools` measures).
         grounding:
           options.procedureWords && (call.tools?.length ?? 0) > 0
-            ? {
-                call: createGrounding(contextTexts(call), options.procedureWords.call),
-                answer: createGrounding(
-                  contextTexts(call),
-                  options.procedureWords.answer,
-                  citableHits(readAndCalled(call), options.procedureWords.call),
-                ),
-              }
+            ? groundingFor(groundingTraceOf(call), options.procedureWords)
             : undefined,
         emit: (part) => channel.push(part),
       });
@@ -130,28 +123,19 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
   return model;
 }
 
-/** The texts a grounded answer may copy from: the user's messages and the tools' results. */
-function contextTexts(call: CallOptions): string[] {
-  const texts: string[] = [];
+/** What the model read (questions, tool results) and its calls' arguments, in order. */
+function groundingTraceOf(call: CallOptions): GroundingTrace {
+  const trace: GroundingTrace = [];
   for (const message of call.messages) {
-    if (message.role === "user") texts.push(message.content);
-    if (message.role === "tool") for (const result of message.content) texts.push(result.output);
-  }
-  return texts;
-}
-
-/** The tool results and the model's calls, in order: what citableHits needs. */
-function readAndCalled(call: CallOptions): Array<{ role: "tool" | "call"; text: string }> {
-  const turns: Array<{ role: "tool" | "call"; text: string }> = [];
-  for (const message of call.messages) {
+    if (message.role === "user") trace.push({ role: "read", text: message.content });
     if (message.role === "tool")
-      for (const result of message.content) turns.push({ role: "tool", text: result.output });
+      for (const result of message.content) trace.push({ role: "read", text: result.output });
     if (message.role === "assistant")
       for (const part of message.content)
         if (part.type === "tool-call") {
           const values = Object.values((part.input ?? {}) as Record<string, unknown>);
-          turns.push({ role: "call", text: values.filter((value) => typeof value === "string").join(" ") });
+          trace.push({ role: "call", text: values.filter((value) => typeof value === "string").join(" ") });
         }
   }
-  return turns;
+  return trace;
 }

@@ -94,11 +94,11 @@ describe("grounding", () => {
       "[3] Nice is a city in France. Population: 338620.\n[4] Nice is a city in California. Population: 2731.";
     const turns = [
       { role: "call" as const, text: "city Lyon population" },
-      { role: "tool" as const, text: lyon },
+      { role: "read" as const, text: lyon },
       { role: "call" as const, text: "city Nice population" },
-      { role: "tool" as const, text: nice },
+      { role: "read" as const, text: nice },
       { role: "call" as const, text: "472317 - 338620" },
-      { role: "tool" as const, text: "133697" },
+      { role: "read" as const, text: "133697" },
     ];
     const citable = citableHits(turns, ["city", "population"]);
     expect(citable.filter((hit) => hit.supported).map((hit) => hit.number)).toEqual(["1", "3"]);

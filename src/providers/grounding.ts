@@ -19,9 +19,10 @@
  *
  * Token texts are "byte strings": one char per byte (Latin-1), so partial UTF-8 sequences compare exactly.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptFileError } from "../errors.ts";
+import { writeJson } from "../model/checkpoint.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 
 /** The partial word at the end of the text so far ("" between words), and the words finished before it. */
@@ -69,16 +70,45 @@ export function wordsOf(bytes: string): string[] {
   return words;
 }
 
+/** The words a grounded text may copy from these texts. */
+function contextWords(contextTexts: readonly string[]): Set<string> {
+  const words = new Set<string>();
+  // Citation markers are written freely (the agent checks them against the hits), not copied as numbers.
+  for (const text of contextTexts)
+    for (const word of wordsOf(byteString(text.replace(/\[\d+\]/g, " ")))) words.add(word);
+  return words;
+}
+
+/**
+ * Grounding for the core's call arguments and answer, from the conversation so far (what the model
+ * read, in order, and its calls' arguments): the context's words are read once for both.
+ */
+export function groundingFor(
+  trace: GroundingTrace,
+  procedureWords: ProcedureWords,
+): { call: Grounding; answer: Grounding } {
+  const context = contextWords(trace.filter((turn) => turn.role === "read").map((turn) => turn.text));
+  return {
+    call: groundingOver(context, procedureWords.call),
+    answer: groundingOver(context, procedureWords.answer, citableHits(trace, procedureWords.call)),
+  };
+}
+
 export function createGrounding(
   contextTexts: readonly string[],
   procedureWords: readonly string[],
   /** The hits citations may name (citableHits); default: any number. */
   citable?: readonly Citable[],
 ): Grounding {
-  const words = new Set<string>();
-  // Citation markers are written freely (the agent checks them against the hits), not copied as numbers.
-  for (const text of contextTexts)
-    for (const word of wordsOf(byteString(text.replace(/\[\d+\]/g, " ")))) words.add(word);
+  return groundingOver(contextWords(contextTexts), procedureWords, citable);
+}
+
+function groundingOver(
+  context: ReadonlySet<string>,
+  procedureWords: readonly string[],
+  citable?: readonly Citable[],
+): Grounding {
+  const words = new Set(context);
   for (const word of procedureWords) for (const part of wordsOf(byteString(word))) words.add(part);
   const prefixes = new Set<string>();
   for (const word of words)
@@ -183,6 +213,12 @@ export const GROUNDING_FILE = "grounding.json";
 
 const GROUNDING_FORM = '{"procedureWords": {"call": [strings], "answer": [strings]}}';
 
+/** Writes a checkpoint's procedure words beside its weights (checkpoints carry the file over). */
+export function writeProcedureWords(dir: string, procedureWords: ProcedureWords): void {
+  mkdirSync(dir, { recursive: true });
+  writeJson(join(dir, GROUNDING_FILE), { procedureWords });
+}
+
 /** A checkpoint's procedure words, or undefined when it has no grounding.json (grounding off). */
 export function readProcedureWords(dir: string): ProcedureWords | undefined {
   const path = join(dir, GROUNDING_FILE);
@@ -232,17 +268,15 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.
 }
 
 /**
- * The hits of a conversation that an answer may cite: every `[n] passage` line of the tool results,
+ * The hits of a conversation that an answer may cite: every `[n] passage` line of what the model read,
  * `supported` when a later call of the model's names one of its words (procedure words aside).
  */
-export function citableHits(
-  turns: ReadonlyArray<{ role: "tool"; text: string } | { role: "call"; text: string }>,
-  procedureWords: readonly string[],
-): Citable[] {
+export function citableHits(trace: GroundingTrace, procedureWords: readonly string[]): Citable[] {
   const own = new Set(procedureWords.flatMap((word) => wordsOf(byteString(word))));
   const hits: Citable[] = [];
-  for (const turn of turns) {
-    if (turn.role === "tool") {
+  for (const turn of trace) {
+    if (turn.role === "answer") continue;
+    if (turn.role === "read") {
       for (const line of turn.text.split("\n")) {
         const hit = line.match(/^\[(\d+)\] (.*)$/);
         if (hit) hits.push({ number: hit[1], words: new Set(wordsOf(byteString(hit[2]))), supported: false });

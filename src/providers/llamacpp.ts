@@ -73,14 +73,14 @@ export function createLlamaCppModel(options: LlamaCppProviderOptions): LlamaCppM
     tools: options.tools,
     contextLength: config.contextLength,
     defaultMaxOutputTokens: options.defaultMaxOutputTokens,
-    procedureWords: procedureWordsOf(header),
+    procedureWords: procedureWordsInHeader(header),
     openBackend: () => session.openBackend(),
   });
   return Object.assign(model, { close: () => session.close() });
 }
 
 /** The procedure words our export stores (grounded decoding), or undefined: decoding is not grounded. */
-function procedureWordsOf(header: GgufHeader): ProcedureWords | undefined {
+function procedureWordsInHeader(header: GgufHeader): ProcedureWords | undefined {
   const list = (key: string) => {
     const words = header.metadata.get(key);
     return Array.isArray(words) && words.every((word) => typeof word === "string") ? words : undefined;
