@@ -52,6 +52,43 @@ describe("world curriculum", () => {
     );
   });
 
+  it("plans a molar mass as the formula's counts and computes it with every count, 1 included", () => {
+    const tasks = worldTaskSource().tasks({
+      type: "arithmetic",
+      count: 120,
+      split: "train",
+      seed: 5,
+      heldOut: false,
+    });
+    const molar = tasks.filter((task) => task.kind === "molar-mass");
+    expect(molar.length).toBeGreaterThan(20);
+    for (const task of molar) {
+      const formula = task.question
+        .match(/\b(?:[A-Z][a-z]?\d*)+\b/g)!
+        .find((word) => /\d|[A-Z].*[A-Z]/.test(word))!;
+      const parts = [...formula.matchAll(/([A-Z][a-z]?)(\d*)/g)].map((match) => [match[1], match[2] || "1"]);
+      expect(task.thinking).toBe(
+        `the atomic mass of each element, then add ${parts.map(([symbol, count]) => `${count} ${symbol}`).join(" + ")}`,
+      );
+      const terms = task.calc!.split(" + ");
+      expect(terms.map((term) => term.split(" * ")[0])).toEqual(parts.map(([, count]) => count));
+      expect(terms.map((term) => term.split(" * ")[1])).toEqual(task.lookups.map((step) => step.value));
+    }
+    // The curriculum practises the hardest kinds twice as often as their neighbours.
+    const share = (kind: string) => tasks.filter((task) => task.kind === kind).length / tasks.length;
+    expect(share("molar-mass")).toBeGreaterThan(0.28);
+    const multihop = worldTaskSource().tasks({
+      type: "multihop",
+      count: 120,
+      split: "train",
+      seed: 5,
+      heldOut: false,
+    });
+    expect(
+      multihop.filter((task) => task.kind === "capital-population").length / multihop.length,
+    ).toBeGreaterThan(0.38);
+  });
+
   it("covers every question type in the mix, thinking only where several steps are needed", () => {
     const expected = typeCounts(60, {
       lookup: 0.2,
@@ -73,11 +110,11 @@ describe("world curriculum", () => {
     );
   });
 
-  it("draws training traces from training entities only, phrased with training templates", async () => {
+  it("draws training traces from training entities only, phrased with training templates or paraphrases", async () => {
     const splits = entitySplits(loadWorldRecords());
     for (const trace of train.traces) {
       for (const entity of trace.entities) expect(splits.get(entity)).toBe("train");
-      expect(trace.template).toMatch(/\/t\d+$/);
+      expect(trace.template).toMatch(/\/[tp]\d+$/);
     }
     const heldOut = new Set(
       QUESTION_KINDS.flatMap((kind) => kind.heldOut.map((text) => text.split("{")[0].trim())),

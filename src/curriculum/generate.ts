@@ -10,6 +10,7 @@ import { QUESTION_TYPES, type QuestionType, type Split } from "../eval/worldqa/t
 import { loadWorldRecords, type WorldRecords } from "../knowledge/world/records.ts";
 import { createProgress } from "../progress.ts";
 import { copyDrills } from "./drills.ts";
+import { WORLD_PARAPHRASES } from "./paraphrases.ts";
 import type { RecordTaskGenerator } from "./record-tasks.ts";
 import { type DropReason, type SolverTools, solveTask, type Trace } from "./solve.ts";
 import type { Task } from "./task.ts";
@@ -23,13 +24,27 @@ export interface TaskSource {
   names(split: Split): string[];
 }
 
-/** WorldQA's questions over the world records. */
+/**
+ * Extra practice for the kinds whose procedure is hardest to tell from a neighbour's: a capital's
+ * population (two searches, then answer, where the arithmetic kinds calc) and molar masses (a count
+ * per element, copied from the formula).
+ */
+const KIND_WEIGHTS: Readonly<Record<string, number>> = { "capital-population": 2, "molar-mass": 2 };
+
+/** WorldQA's questions over the world records, half of them in the curriculum's own phrasings. */
 export function worldTaskSource(records?: WorldRecords): TaskSource {
   return {
     tasks: ({ type, count, split, seed, heldOut }) =>
-      generateWorldQA({ seed, split, count, types: [type], heldOutPhrasings: heldOut, records }).map(
-        (question) => worldTask(question, records ?? loadWorldRecords()),
-      ),
+      generateWorldQA({
+        seed,
+        split,
+        count,
+        types: [type],
+        heldOutPhrasings: heldOut,
+        records,
+        paraphrases: WORLD_PARAPHRASES,
+        kindWeights: KIND_WEIGHTS,
+      }).map((question) => worldTask(question, records ?? loadWorldRecords())),
     names: (split) => {
       const pools = splitPools(records ?? loadWorldRecords(), split);
       return [

@@ -77,11 +77,11 @@ const LOOKUP_FIELD: Partial<Record<string, Field>> = {
 function plan(question: WorldQuestion): string | undefined {
   switch (question.kind) {
     case "capital-population":
-      return "the capital, then its population";
+      return "the capital, then its population, then answer";
     case "city-country-currency":
-      return "the country of the city, then its currency";
+      return "the country of the city, then its currency, then answer";
     case "city-country-capital":
-      return "the country of the city, then its capital";
+      return "the country of the city, then its capital, then answer";
     case "population-difference":
       return "two populations, then subtract";
     case "population-sum":
@@ -89,7 +89,10 @@ function plan(question: WorldQuestion): string | undefined {
     case "area-difference":
       return "two areas, then subtract";
     case "molar-mass":
-      return "the atomic mass of each element, then add";
+      // The formula's parts, in the order the calc adds them: "1 Th + 3 Sr" for ThSr3.
+      return `the atomic mass of each element, then add ${formulaParts(question)
+        .map(([symbol, count]) => `${count} ${symbol}`)
+        .join(" + ")}`;
     case "city-more-people":
       return "two populations, then compare";
     case "country-larger":
@@ -210,23 +213,30 @@ function factSteps(q: WorldQuestion, records: WorldRecords, labels: Map<string, 
   });
 }
 
-/** Molar mass: "2 * 1.008 + 32.06 + 4 * 15.999", the counts read off the formula in the question. */
-function molarExpression(q: WorldQuestion, values: string[]): string {
+/** The formula in a molar-mass question, as [symbol, count] pairs in order: H2SO4 → H 2, S 1, O 4. */
+function formulaParts(q: WorldQuestion): Array<[string, number]> {
   const formula = q.question
     .split(/\s+/)
     .map((word) => word.replace(/[^A-Za-z0-9]/g, ""))
     .find((word) => /^(?:[A-Z][a-z]?\d*)+$/.test(word) && /\d|[A-Z].*[A-Z]/.test(word));
-  const counts = [...(formula ?? "").matchAll(/([A-Z][a-z]?)(\d*)/g)].map((match) =>
+  return [...(formula ?? "").matchAll(/([A-Z][a-z]?)(\d*)/g)].map((match) => [
+    match[1],
     match[2] ? Number(match[2]) : 1,
-  );
+  ]);
+}
+
+/**
+ * Molar mass: "2 * 1.00794 + 1 * 32.065 + 4 * 15.9994", every term with its count (1 too), in the
+ * formula's order: the model copies each count from its plan and each mass from a search.
+ */
+function molarExpression(q: WorldQuestion, values: string[]): string {
+  const counts = formulaParts(q).map(([, count]) => count);
   if (counts.length !== values.length) {
     throw new InvalidInputError(`cannot read the formula of '${q.question}'`, {
       expected: "one count per element of the formula",
     });
   }
-  return values
-    .map((value, index) => (counts[index] > 1 ? `${counts[index]} * ${value}` : value))
-    .join(" + ");
+  return values.map((value, index) => `${counts[index]} * ${value}`).join(" + ");
 }
 
 function computeProcedure(q: WorldQuestion, records: WorldRecords, labels: Map<string, string>): Procedure {

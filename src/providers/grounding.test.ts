@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { byteString, citableHits, createGrounding, procedureWordsOf, wordsOf } from "./grounding.ts";
+import {
+  byteString,
+  citableHits,
+  createGrounding,
+  endingWords,
+  groundingFor,
+  procedureWordsOf,
+  wordsOf,
+} from "./grounding.ts";
 
 /** Feeds a text in pieces of `size` bytes; null when some piece is refused. */
 function feed(grounding: ReturnType<typeof createGrounding>, text: string, size = 2) {
@@ -108,5 +116,42 @@ describe("grounding", () => {
     expect(feed(grounding, " 133697 [1][4", 1)).toBeNull();
     // A hit that holds a word of the answer may be cited: the answer took it from there.
     expect(grounding.canEnd(feed(grounding, " Michigan [2]", 1)!)).toBe(true);
+  });
+
+  it("ends an answer's value only where a value ends in the context: names are copied whole", () => {
+    const texts = [
+      "Which city is more populous: São José dos Pinhais or Porto-Novo?",
+      "[1] Bandar Seri Begawan is a city in Brunei. Population: 64,409.",
+      "[2] Saint Vincent and the Grenadines. Currency: Brazilian real (BRL).",
+    ];
+    const ending = [...endingWords(texts)].map((word) => Buffer.from(word, "latin1").toString("utf8"));
+    for (const word of ["Pinhais", "Novo", "Begawan", "Brunei", "64409", "409", "Grenadines", "real"])
+      expect(ending, word).toContain(word);
+    for (const word of ["São", "José", "Porto", "Bandar", "Seri", "Saint", "Vincent"])
+      expect(ending, word).not.toContain(word);
+
+    const trace = [
+      { role: "read" as const, text: "What is the capital of Brunei?" },
+      { role: "call" as const, text: "country Brunei capital" },
+      {
+        role: "read" as const,
+        text: "[1] Brunei is a country. Capital: Bandar Seri Begawan. Currency: Brunei dollar.",
+      },
+    ];
+    const { answer, call } = groundingFor(trace, { call: ["country", "capital"], answer: ["I", "cannot"] });
+    for (const size of [1, 3]) {
+      expect(feed(answer, " Bandar [1]", size)).toBeNull();
+      expect(answer.canEnd(feed(answer, " Bandar", size)!)).toBe(false);
+      expect(answer.canEnd(feed(answer, " Bandar Seri Begawan [1]", size)!)).toBe(true);
+      expect(answer.canEnd(feed(answer, " Brunei dollar [1]", size)!)).toBe(true);
+      expect(answer.canEnd(feed(answer, " I cannot", size)!)).toBe(true);
+    }
+    // Calls are not held to it: a query names a part of a name.
+    expect(call.canEnd(feed(call, "country Bandar Brunei", 1)!)).toBe(true);
+    // createGrounding leaves it off unless asked.
+    const loose = createGrounding([trace[2].text], []);
+    expect(loose.canEnd(feed(loose, " Bandar [1]", 1)!)).toBe(true);
+    const whole = createGrounding([trace[2].text], [], undefined, true);
+    expect(feed(whole, " Bandar [1]", 1)).toBeNull();
   });
 });

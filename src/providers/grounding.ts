@@ -10,6 +10,8 @@
  * and every byte ≥ 0x80, so that any non-ASCII letter is one, after an optional ASCII capital: a
  * capital starts a new word). Everything else separates words. "H2SO4" is the words H, 2, S, O, 4;
  * "472,317" is 472 and 317 and, joined, 472317. A number is copied whole: 55.8 is not a word of 55.845.
+ * An answer's name is copied whole too: its value may end only with a word that ends a value somewhere
+ * in the context (endingWords), so "Bandar" cannot end an answer copied from "Bandar Seri Begawan is…".
  *
  *   const grounding = createGrounding(contextTexts, procedureWords);
  *   let state = grounding.start;
@@ -87,10 +89,16 @@ export function groundingFor(
   trace: GroundingTrace,
   procedureWords: ProcedureWords,
 ): { call: Grounding; answer: Grounding } {
-  const context = contextWords(trace.filter((turn) => turn.role === "read").map((turn) => turn.text));
+  const read = trace.filter((turn) => turn.role === "read").map((turn) => turn.text);
+  const context = contextWords(read);
   return {
     call: groundingOver(context, procedureWords.call),
-    answer: groundingOver(context, procedureWords.answer, citableHits(trace, procedureWords.call)),
+    answer: groundingOver(
+      context,
+      procedureWords.answer,
+      citableHits(trace, procedureWords.call),
+      endingWords(read),
+    ),
   };
 }
 
@@ -99,17 +107,68 @@ export function createGrounding(
   procedureWords: readonly string[],
   /** The hits citations may name (citableHits); default: any number. */
   citable?: readonly Citable[],
+  /** Whether an answer's value must end where a value ends in the context (endingWords). Default false. */
+  wholeValues = false,
 ): Grounding {
-  return groundingOver(contextWords(contextTexts), procedureWords, citable);
+  const ending = wholeValues ? endingWords(contextTexts) : undefined;
+  return groundingOver(contextWords(contextTexts), procedureWords, citable, ending);
+}
+
+/** Lower-case words that join the parts of a name: Rio de Janeiro, Turks and Caicos, São José dos Pinhais. */
+const JOINER =
+  /^(?:a|al|and|da|das|de|del|della|den|der|des|di|do|dos|du|e|el|en|la|las|le|les|los|of|the|van|von|y)$/;
+const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x80-\xff]/g;
+
+/**
+ * The words after which a value may end: those that some context text ends a name or a phrase with.
+ * A word does not end one where the text goes on with a capitalised word, directly or across joiners
+ * and hyphens ("Bandar" in "Bandar Seri Begawan", "São José" in "São José dos Pinhais", "Porto" in
+ * "Porto-Novo"); it does before punctuation, a number, another lower-case word or the end of the text.
+ * An answer's value (before its citations, or at its end) must end with one of these words: a name is
+ * copied whole, as numbers are.
+ */
+export function endingWords(contextTexts: readonly string[]): Set<string> {
+  const ending = new Set<string>();
+  for (const text of contextTexts) {
+    const bytes = byteString(text.replace(/\[\d+\]/g, " "));
+    const tokens = [...bytes.matchAll(TOKEN)];
+    const isWord = (index: number) => /^[\da-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
+    /** Whether token `index` is a hyphen or apostrophe written between two letters' words. */
+    const isJoint = (index: number) =>
+      (tokens[index]?.[0] === "-" || tokens[index]?.[0] === "'") &&
+      tokens[index].index === tokens[index - 1].index + tokens[index - 1][0].length &&
+      isWord(index + 1);
+    tokens.forEach((token, index) => {
+      if (!isWord(index)) return;
+      let next = index + 1;
+      while (next < tokens.length && (isJoint(next) || (JOINER.test(tokens[next][0]) && isWord(next + 1))))
+        next++;
+      if (!/^[A-Z]/.test(tokens[next]?.[0] ?? "")) ending.add(token[0]);
+    });
+    for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) ending.add(grouped.replaceAll(",", ""));
+  }
+  return ending;
 }
 
 function groundingOver(
   context: ReadonlySet<string>,
   procedureWords: readonly string[],
   citable?: readonly Citable[],
+  /** The words a value may end with (endingWords); default: any. */
+  endingContext?: ReadonlySet<string>,
 ): Grounding {
   const words = new Set(context);
   for (const word of procedureWords) for (const part of wordsOf(byteString(word))) words.add(part);
+  const ending =
+    endingContext &&
+    new Set([...endingContext, ...procedureWords.flatMap((word) => wordsOf(byteString(word)))]);
+  const tracksWords = citable !== undefined || ending !== undefined;
+  /** Whether the value so far may end here: its last word (`word`, or the last one written) ends one. */
+  const mayEndValue = (word: string, written: readonly string[]) => {
+    if (!ending) return true;
+    const last = word !== "" && word !== "." ? word.replace(/\.$/, "") : written.at(-1);
+    return last === undefined || ending.has(last);
+  };
   const prefixes = new Set<string>();
   for (const word of words)
     for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
@@ -155,7 +214,7 @@ function groundingOver(
       if (!complete(word)) return null;
       if (number && word.endsWith(".") && isDigit(code)) return null;
     }
-    if (code === 91) return "[";
+    if (code === 91) return mayEndValue(word, written) ? "[" : null;
     if (!(isDigit(code) || isLower(code) || isCapital(code))) return "";
     return prefixes.has(char) ? char : null;
   }
@@ -173,14 +232,16 @@ function groundingOver(
         before !== "." &&
         !before.startsWith("[") &&
         !word.startsWith(before);
-      if (citable && finished) written = [...written, before.endsWith(".") ? before.slice(0, -1) : before];
+      if (tracksWords && finished)
+        written = [...written, before.endsWith(".") ? before.slice(0, -1) : before];
     }
     if (word === null) return null;
     return word === state.word && written === state.written ? state : { word, written };
   }
 
   const canEnd = (state: GroundingState) =>
-    state.word === "" || state.word === "." || (!state.word.startsWith("[") && complete(state.word));
+    (state.word === "" || state.word === "." || (!state.word.startsWith("[") && complete(state.word))) &&
+    (state.word.startsWith("[") || mayEndValue(state.word, state.written ?? []));
   return {
     start,
     advance,
@@ -252,7 +313,8 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.
     const read = new Set<string>();
     const own = { call: new Set<string>(), answer: new Set<string>() };
     for (const { role, text } of trace) {
-      const words = wordsOf(byteString(text));
+      // Citation markers are no words, here as in contextWords: "[1]" does not make 1 a word read.
+      const words = wordsOf(byteString(text.replace(/\[\d+\]/g, " ")));
       if (role === "read") for (const word of words) read.add(word);
       else for (const word of words) if (!read.has(word)) own[role].add(word);
     }

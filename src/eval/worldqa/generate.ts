@@ -34,6 +34,13 @@ export interface GenerateWorldQAOptions {
   heldOutPhrasings?: boolean;
   /** Records to draw from. Default: loadWorldRecords(). */
   records?: WorldRecords;
+  /**
+   * More phrasings by kind (the curriculum's, never the held-out ones): half the questions of a kind
+   * listed here are phrased with one of them. Default: none (the benchmark's templates only).
+   */
+  paraphrases?: Readonly<Record<string, readonly string[]>>;
+  /** Relative weight of each kind within its type (default 1): the curriculum's extra practice. */
+  kindWeights?: Readonly<Record<string, number>>;
 }
 
 /** Generates `count` distinct questions, the types taking turns. */
@@ -51,7 +58,16 @@ export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[
   while (questions.length < options.count && failures < 200 + 20 * options.count) {
     const type = types[questions.length % types.length];
     const kinds = byType.get(type) ?? [];
-    const question = kinds.length > 0 ? drawQuestion(pick(random, kinds), pools, random, heldOut) : undefined;
+    const question =
+      kinds.length > 0
+        ? drawQuestion(
+            pickKind(random, kinds, options.kindWeights),
+            pools,
+            random,
+            heldOut,
+            options.paraphrases,
+          )
+        : undefined;
     const valid = question?.entities.every((id) => splits.get(id) === options.split);
     if (!question || !valid || seen.has(question.id)) {
       failures++;
@@ -63,17 +79,36 @@ export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[
   return questions;
 }
 
+/** A kind drawn uniformly, or by `weights` when given. */
+function pickKind(
+  random: () => number,
+  kinds: QuestionKind[],
+  weights?: Readonly<Record<string, number>>,
+): QuestionKind {
+  if (!weights) return pick(random, kinds);
+  const weightOf = (kind: QuestionKind) => Math.max(0, weights[kind.kind] ?? 1);
+  let left = random() * kinds.reduce((sum, kind) => sum + weightOf(kind), 0);
+  for (const kind of kinds) {
+    left -= weightOf(kind);
+    if (left < 0) return kind;
+  }
+  return kinds[kinds.length - 1];
+}
+
 function drawQuestion(
   kind: QuestionKind,
   pools: ReturnType<typeof splitPools>,
   random: () => number,
   heldOut: boolean,
+  paraphrases?: Readonly<Record<string, readonly string[]>>,
 ): WorldQuestion | undefined {
   const draft = kind.draw(pools, random);
   if (!draft) return undefined;
-  const templates = heldOut ? kind.heldOut : kind.templates;
+  const extra = heldOut ? undefined : paraphrases?.[kind.kind];
+  const paraphrased = extra !== undefined && extra.length > 0 && random() < 0.5;
+  const templates = paraphrased ? extra : heldOut ? kind.heldOut : kind.templates;
   const index = Math.floor(random() * templates.length);
-  const template = `${kind.kind}/${heldOut ? "h" : "t"}${index + 1}`;
+  const template = `${kind.kind}/${paraphrased ? "p" : heldOut ? "h" : "t"}${index + 1}`;
   const question = templates[index].replace(
     /\{(\w+)\}/g,
     (_, slot: string) => draft.slots[slot] ?? `{${slot}}`,

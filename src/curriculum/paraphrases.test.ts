@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { generateWorldQA, QUESTION_KINDS } from "../eval/worldqa/generate.ts";
+import { WORLD_PARAPHRASES } from "./paraphrases.ts";
+
+const slotsOf = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+/** Runs of four words, slots counted as words: "{a} versus {b}: which" → "{} versus {} which". */
+function fourWordRuns(template: string): string[] {
+  const words = template
+    .toLowerCase()
+    .replace(/\{\w+\}/g, " {} ")
+    .split(/[^a-z0-9{}²']+/)
+    .filter(Boolean);
+  return words.slice(0, -3).map((_, index) => words.slice(index, index + 4).join(" "));
+}
+
+describe("curriculum paraphrases", () => {
+  it("cover every kind with the kind's own slots, and no benchmark template", () => {
+    for (const kind of QUESTION_KINDS) {
+      const paraphrases = WORLD_PARAPHRASES[kind.kind];
+      expect(paraphrases?.length, kind.kind).toBeGreaterThanOrEqual(6);
+      for (const paraphrase of paraphrases!) {
+        expect(slotsOf(paraphrase), paraphrase).toEqual(slotsOf(kind.templates[0]));
+        expect(kind.templates).not.toContain(paraphrase);
+      }
+      expect(new Set(paraphrases).size).toBe(paraphrases!.length);
+    }
+    expect(Object.keys(WORLD_PARAPHRASES).sort()).toEqual(QUESTION_KINDS.map((kind) => kind.kind).sort());
+  });
+
+  it("share no run of four words with a held-out phrasing that the benchmark's templates do not already have", () => {
+    const trained = new Set(QUESTION_KINDS.flatMap((kind) => kind.templates.flatMap(fourWordRuns)));
+    const heldOut = new Map<string, string>();
+    for (const kind of QUESTION_KINDS)
+      for (const phrasing of kind.heldOut)
+        for (const run of fourWordRuns(phrasing)) if (!trained.has(run)) heldOut.set(run, phrasing);
+    expect(heldOut.size).toBeGreaterThan(50);
+    for (const paraphrases of Object.values(WORLD_PARAPHRASES))
+      for (const paraphrase of paraphrases) {
+        for (const kind of QUESTION_KINDS) expect(kind.heldOut).not.toContain(paraphrase);
+        for (const run of fourWordRuns(paraphrase))
+          expect(heldOut.has(run), `"${paraphrase}" shares "${run}" with "${heldOut.get(run)}"`).toBe(false);
+      }
+  });
+
+  it("phrase about half the questions when given, and leave the benchmark's questions unchanged", () => {
+    const options = { seed: 3, split: "train" as const, count: 200 };
+    const plain = generateWorldQA(options);
+    expect(generateWorldQA(options)).toEqual(plain);
+    expect(plain.every((question) => /\/t\d+$/.test(question.phrasing.template))).toBe(true);
+    const mixed = generateWorldQA({ ...options, paraphrases: WORLD_PARAPHRASES });
+    const paraphrased = mixed.filter((question) => /\/p\d+$/.test(question.phrasing.template));
+    expect(paraphrased.length).toBeGreaterThan(60);
+    expect(paraphrased.length).toBeLessThan(140);
+    for (const question of paraphrased) {
+      const kind = WORLD_PARAPHRASES[question.kind]!;
+      const index = Number(question.phrasing.template.split("/p")[1]) - 1;
+      const filled = kind[index].replace(/\{\w+\}/g, "");
+      for (const piece of filled.split(/\s+/).filter((word) => word.length > 3))
+        expect(question.question.toLowerCase()).toContain(piece.toLowerCase());
+    }
+    const heldOut = generateWorldQA({ ...options, heldOutPhrasings: true, paraphrases: WORLD_PARAPHRASES });
+    expect(heldOut).toEqual(generateWorldQA({ ...options, heldOutPhrasings: true }));
+  });
+});
