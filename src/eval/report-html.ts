@@ -110,6 +110,15 @@ answerable questions answered ${(100 * summary.answeredRate).toFixed(1)}%.</p>
 ${accuracyChart(summary.accuracy)}
 <h2>Outcomes</h2>
 ${outcomeChart(input.items)}
+<h2>Per kind</h2>
+<table><tr><th>type</th><th>kind</th><th>n</th><th>correct</th><th>wrong</th><th>abstained</th><th>accuracy</th></tr>
+${Object.entries(summary.byKind)
+  .map(
+    ([kind, score]) =>
+      `<tr><td>${score.type}</td><td>${escapeHtml(kind)}</td><td>${score.n}</td><td>${score.correct}</td><td>${score.wrong}</td><td>${score.abstained}</td><td>${(100 * score.accuracy).toFixed(1)}%</td></tr>`,
+  )
+  .join("\n")}
+</table>
 <h2>Questions</h2>
 <table><tr><th>type</th><th>question</th><th>answer</th><th>outcome</th><th>calls</th><th>tokens</th></tr>
 ${rows}

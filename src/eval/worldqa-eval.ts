@@ -65,6 +65,17 @@ export interface WorldQASummary {
   counts: Record<Outcome, number>;
   /** Share of answerable questions answered (not abstained). */
   answeredRate: number;
+  /** Outcomes of each finer kind ("capital-population", "molar-mass", …), kinds in order of type. */
+  byKind: Record<string, KindScore>;
+}
+
+export interface KindScore {
+  type: QuestionType;
+  n: number;
+  correct: number;
+  wrong: number;
+  abstained: number;
+  accuracy: number;
 }
 
 /** Runs every question in turn; returns the scored items. */
@@ -144,6 +155,15 @@ export function summarize(items: WorldQAItem[]): WorldQASummary {
         ? null
         : round(ofType.filter((item) => item.outcome === "correct").length / ofType.length);
   }
+  const byKind: Record<string, KindScore> = {};
+  const ordered = [...items].sort((a, b) => QUESTION_TYPES.indexOf(a.type) - QUESTION_TYPES.indexOf(b.type));
+  for (const item of ordered) {
+    byKind[item.kind] ??= { type: item.type, n: 0, correct: 0, wrong: 0, abstained: 0, accuracy: 0 };
+    const score = byKind[item.kind];
+    score.n++;
+    score[item.outcome]++;
+    score.accuracy = round(score.correct / score.n);
+  }
   const tokens = items.reduce((sum, item) => sum + item.completionTokens, 0);
   const answerable = items.filter((item) => item.type !== "unanswerable");
   return {
@@ -156,6 +176,7 @@ export function summarize(items: WorldQAItem[]): WorldQASummary {
       answerable.length === 0
         ? 0
         : round(answerable.filter((item) => !item.abstained).length / answerable.length),
+    byKind,
   };
 }
 
