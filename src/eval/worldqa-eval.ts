@@ -162,8 +162,8 @@ export function summarize(items: WorldQAItem[]): WorldQASummary {
     const score = byKind[item.kind];
     score.n++;
     score[item.outcome]++;
-    score.accuracy = round(score.correct / score.n);
   }
+  for (const score of Object.values(byKind)) score.accuracy = round(score.correct / score.n);
   const tokens = items.reduce((sum, item) => sum + item.completionTokens, 0);
   const answerable = items.filter((item) => item.type !== "unanswerable");
   return {

@@ -72,32 +72,27 @@ export function wordsOf(bytes: string): string[] {
   return words;
 }
 
-/** The words a grounded text may copy from these texts. */
-function contextWords(contextTexts: readonly string[]): Set<string> {
-  const words = new Set<string>();
-  // Citation markers are written freely (the agent checks them against the hits), not copied as numbers.
-  for (const text of contextTexts)
-    for (const word of wordsOf(byteString(text.replace(/\[\d+\]/g, " ")))) words.add(word);
-  return words;
+/** A text's bytes with its citation markers blanked: "[1]" is written freely, never copied as a number. */
+function uncitedBytes(text: string): string {
+  return byteString(text.replace(/\[\d+\]/g, " "));
 }
 
 /**
  * Grounding for the core's call arguments and answer, from the conversation so far (what the model
- * read, in order, and its calls' arguments): the context's words are read once for both.
+ * read, in order, and its calls' arguments): the context is read once for both.
  */
 export function groundingFor(
   trace: GroundingTrace,
   procedureWords: ProcedureWords,
 ): { call: Grounding; answer: Grounding } {
-  const read = trace.filter((turn) => turn.role === "read").map((turn) => turn.text);
-  const context = contextWords(read);
+  const context = readContext(trace.filter((turn) => turn.role === "read").map((turn) => turn.text));
   return {
-    call: groundingOver(context, procedureWords.call),
+    call: groundingOver(context.words, procedureWords.call),
     answer: groundingOver(
-      context,
+      context.words,
       procedureWords.answer,
       citableHits(trace, procedureWords.call),
-      endingWords(read),
+      context.ending,
     ),
   };
 }
@@ -110,8 +105,8 @@ export function createGrounding(
   /** Whether an answer's value must end where a value ends in the context (endingWords). Default false. */
   wholeValues = false,
 ): Grounding {
-  const ending = wholeValues ? endingWords(contextTexts) : undefined;
-  return groundingOver(contextWords(contextTexts), procedureWords, citable, ending);
+  const context = readContext(contextTexts);
+  return groundingOver(context.words, procedureWords, citable, wholeValues ? context.ending : undefined);
 }
 
 /** Lower-case words that join the parts of a name: Rio de Janeiro, Turks and Caicos, São José dos Pinhais. */
@@ -128,9 +123,16 @@ const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x
  * copied whole, as numbers are.
  */
 export function endingWords(contextTexts: readonly string[]): Set<string> {
+  return readContext(contextTexts).ending;
+}
+
+/** In one pass over the texts: the words a grounded text may copy, and the words a value may end with. */
+function readContext(contextTexts: readonly string[]): { words: Set<string>; ending: Set<string> } {
+  const words = new Set<string>();
   const ending = new Set<string>();
   for (const text of contextTexts) {
-    const bytes = byteString(text.replace(/\[\d+\]/g, " "));
+    const bytes = uncitedBytes(text);
+    for (const word of wordsOf(bytes)) words.add(word);
     const tokens = [...bytes.matchAll(TOKEN)];
     const isWord = (index: number) => /^[\da-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
     /** Whether token `index` is a hyphen or apostrophe written between two letters' words. */
@@ -147,7 +149,7 @@ export function endingWords(contextTexts: readonly string[]): Set<string> {
     });
     for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) ending.add(grouped.replaceAll(",", ""));
   }
-  return ending;
+  return { words, ending };
 }
 
 function groundingOver(
@@ -157,11 +159,9 @@ function groundingOver(
   /** The words a value may end with (endingWords); default: any. */
   endingContext?: ReadonlySet<string>,
 ): Grounding {
-  const words = new Set(context);
-  for (const word of procedureWords) for (const part of wordsOf(byteString(word))) words.add(part);
-  const ending =
-    endingContext &&
-    new Set([...endingContext, ...procedureWords.flatMap((word) => wordsOf(byteString(word)))]);
+  const own = procedureWords.flatMap((word) => wordsOf(byteString(word)));
+  const words = new Set([...context, ...own]);
+  const ending = endingContext && new Set([...endingContext, ...own]);
   const tracksWords = citable !== undefined || ending !== undefined;
   /** Whether the value so far may end here: its last word (`word`, or the last one written) ends one. */
   const mayEndValue = (word: string, written: readonly string[]) => {
@@ -241,7 +241,7 @@ function groundingOver(
 
   const canEnd = (state: GroundingState) =>
     (state.word === "" || state.word === "." || (!state.word.startsWith("[") && complete(state.word))) &&
-    (state.word.startsWith("[") || mayEndValue(state.word, state.written ?? []));
+    mayEndValue(state.word, state.written ?? []);
   return {
     start,
     advance,
@@ -313,8 +313,8 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.
     const read = new Set<string>();
     const own = { call: new Set<string>(), answer: new Set<string>() };
     for (const { role, text } of trace) {
-      // Citation markers are no words, here as in contextWords: "[1]" does not make 1 a word read.
-      const words = wordsOf(byteString(text.replace(/\[\d+\]/g, " ")));
+      // Citation markers are no words, here as in the decoder's context: "[1]" does not make 1 a word read.
+      const words = wordsOf(uncitedBytes(text));
       if (role === "read") for (const word of words) read.add(word);
       else for (const word of words) if (!read.has(word)) own[role].add(word);
     }
