@@ -142,6 +142,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "What capital does the country of {city} have?",
   ],
   "population-difference": [
+    "Please work out how many more people live in {a} than in {b}.",
+    "Looking at {a} and {b}: what is the first's population minus the second's?",
+    "Quick question: how many more people does {a} have than {b}?",
     "How many more residents does {a} have than {b}?",
     "What is the population of {a} minus the population of {b}?",
     "How much bigger is the population of {a} than that of {b}?",
@@ -151,6 +154,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "What is the population gap between {a} and {b}?",
   ],
   "population-sum": [
+    "Please add the populations of {a} and {b}.",
+    "Looking at {a} and {b}: what is their population in total?",
+    "Quick question: what is the total population of {a} plus {b}?",
     "What is the population of {a} plus the population of {b}?",
     "How many residents do {a} and {b} have in total?",
     "Find the total population of {a} and {b}.",
@@ -160,6 +166,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Combined, how many people live in {a} and {b}?",
   ],
   "area-difference": [
+    "Please work out how much larger {a} is than {b}, in square kilometres.",
+    "Looking at {a} and {b}: what is the first's area minus the second's?",
+    "Quick question: what is the area of {a} minus that of {b}?",
     "What is the area of {a} minus the area of {b}?",
     "How much larger is {a} than {b} in square kilometres?",
     "By how many km² is {a} bigger than {b}?",
@@ -169,6 +178,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "How much more area does {a} have than {b}, in km²?",
   ],
   "molar-mass": [
+    "Please work out the molar mass of {formula}.",
+    "Quick question: what is the molar mass of {formula}?",
     "What is the molar mass of {formula}?",
     "Molar mass of {formula}?",
     "Find the molar mass of {formula} in g/mol.",
@@ -178,6 +189,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Sum the atomic masses in {formula}: what is its molar mass?",
   ],
   "city-more-people": [
+    "Please say which city has more people: {a} or {b}.",
+    "Looking at {a} and {b}: what has the larger population?",
+    "Quick question: is {a} or {b} more populous?",
     "Which city has the larger population, {a} or {b}?",
     "Which is more populous, {a} or {b}?",
     "Who has more residents: {a} or {b}?",
@@ -187,6 +201,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Which has the bigger population, {a} or {b}?",
   ],
   "country-larger": [
+    "Please say which country is larger by area: {a} or {b}.",
+    "Looking at {a} and {b}: what covers more area?",
+    "Quick question: is {a} or {b} larger by area?",
     "Which country has the larger area, {a} or {b}?",
     "Which is bigger by area: {a} or {b}?",
     "Which of {a} and {b} covers more land?",
@@ -196,6 +213,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Which is the larger country, {a} or {b}?",
   ],
   "element-heavier": [
+    "Please say which element is heavier: {a} or {b}.",
+    "Looking at {a} and {b}: what has the greater atomic mass?",
+    "Quick question: is {a} or {b} heavier per atom?",
     "Which element is heavier, {a} or {b}?",
     "Which atomic mass is larger, that of {a} or {b}?",
     "Is {a} or {b} heavier per atom?",

@@ -54,7 +54,7 @@ export const PRESETS: Record<string, TrainPreset> = {
     contextLength: 1024,
     batchSize: 4,
     gradientAccumulation: 1,
-    steps: 14_000,
+    steps: 17_000,
     optimizer: { learningRate: 8e-3, warmupSteps: 60, weightDecay: 0.05, minLearningRateRatio: 0.05 },
     checkpointEvery: 50,
   },

@@ -56,6 +56,13 @@ describe("generateWorldQA", () => {
     expect([count("element:", "train"), count("element:", "dev"), count("element:", "test")]).toEqual([
       94, 12, 12,
     ]);
+    // The hash mixes every character: ids that differ only at the end (the one-letter symbols) spread over
+    // the splits like any others (v1 put twelve of the fourteen in test and none in train).
+    const oneLetter = records.elements.filter((element) => element.symbol.length === 1);
+    expect(oneLetter).toHaveLength(14);
+    expect(oneLetter.filter((element) => splits.get(element.id) === "train").length).toBeGreaterThanOrEqual(
+      8,
+    );
   });
 
   it("states every fact's value in its gold passage, and each query names the entity", () => {
