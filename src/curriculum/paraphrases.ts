@@ -8,6 +8,10 @@
  */
 
 const CITY_POPULATION = [
+  "Provide the population of {city}.",
+  "Tell me {city}'s population.",
+  "{city}: how many residents live there?",
+  "Please look up the population of {city}.",
   "How many residents does {city} have?",
   "What is the number of people living in {city}?",
   "How populous is {city}?",
@@ -21,6 +25,10 @@ const CITY_POPULATION = [
 ];
 
 const COUNTRY_CAPITAL = [
+  "Provide the capital of {country}.",
+  "Tell me which city is the capital of {country}.",
+  "{country} has which city as its capital?",
+  "Please name {country}'s capital.",
   "What city is the capital of {country}?",
   "Capital of {country}?",
   "Which city serves as the capital of {country}?",
@@ -32,6 +40,9 @@ const COUNTRY_CAPITAL = [
 ];
 
 const ELEMENT_NUMBER = [
+  "Provide the atomic number of {element}.",
+  "Tell me {element}'s atomic number.",
+  "{element} has which atomic number?",
   "What atomic number does {element} have?",
   "Atomic number of {element}?",
   "What is the proton number of {element}?",
@@ -45,6 +56,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
   "city-population": CITY_POPULATION,
   "invented-city-population": CITY_POPULATION,
   "city-country": [
+    "Provide the country of {city}.",
+    "Tell me which country {city} is in.",
+    "{city} lies in which country?",
     "Which country is {city} located in?",
     "What country is the city of {city} in?",
     "Country of {city}?",
@@ -57,6 +71,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
   "country-capital": COUNTRY_CAPITAL,
   "invented-country-capital": COUNTRY_CAPITAL,
   "country-region": [
+    "Provide the region of {country}.",
+    "Tell me which region {country} is in.",
+    "Please state which world region {country} belongs to.",
     "Which region is {country} in?",
     "Region of {country}?",
     "What part of the world is {country} in?",
@@ -66,6 +83,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "In what region is {country} located?",
   ],
   "country-currency": [
+    "Provide the currency of {country}.",
+    "Tell me which currency {country} uses.",
+    "{country} pays with which currency?",
     "Which currency does {country} use?",
     "Currency of {country}?",
     "What is the official money of {country}?",
@@ -76,6 +96,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "What is the national currency of {country}?",
   ],
   "country-area": [
+    "Provide the size of {country} in square kilometres.",
+    "Tell me the km² that {country} covers.",
+    "{country} covers how much area?",
     "How big is {country} in square kilometres?",
     "Area of {country}?",
     "What is the land area of {country}?",
@@ -88,6 +111,10 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
   "element-number": ELEMENT_NUMBER,
   "invented-element-number": ELEMENT_NUMBER,
   "element-mass": [
+    "Provide the atomic mass of {element}.",
+    "Tell me {element}'s atomic weight.",
+    "{element} has which atomic mass?",
+    "Please look up the atomic mass of {element}.",
     "What is the atomic weight of {element}?",
     "Atomic mass of {element}?",
     "How much does an atom of {element} weigh in atomic mass units?",
@@ -97,6 +124,10 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "What is the relative atomic mass of {element}?",
   ],
   "element-symbol": [
+    "Provide the chemical symbol of {element}.",
+    "Tell me the symbol for {element}.",
+    "{element} is written with which symbol?",
+    "Please name the symbol of {element}.",
     "What is the symbol for {element}?",
     "Symbol of {element}?",
     "Which chemical symbol does {element} have?",
@@ -106,6 +137,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "What is {element}'s symbol?",
   ],
   "symbol-element": [
+    "Provide the element with the symbol {symbol}.",
+    "Tell me which element {symbol} is.",
+    "{symbol} is the symbol of which element?",
     "Which element is {symbol}?",
     "What element has the symbol {symbol}?",
     "Element with symbol {symbol}?",
@@ -115,6 +149,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Name the element that {symbol} stands for.",
   ],
   "capital-population": [
+    "Provide the population of {country}'s capital.",
+    "Tell me the head count of the capital of {country}.",
+    "Please look up the population of the capital of {country}.",
     "How many residents does the capital of {country} have?",
     "Capital of {country}: how many people live there?",
     "How populous is the capital of {country}?",
@@ -124,6 +161,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "How big is the population of the capital of {country}?",
   ],
   "city-country-currency": [
+    "Provide the currency of {city}'s country.",
+    "Tell me which currency is used where {city} is.",
     "Which currency is used in the country of {city}?",
     "What money do people use in {city}?",
     "What is the currency in {city}'s country?",
@@ -133,6 +172,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Which currency is used in {city}?",
   ],
   "city-country-capital": [
+    "Provide the capital of {city}'s country.",
+    "Tell me the capital of the country of {city}.",
     "What is the capital of {city}'s country?",
     "Which city is the capital of the country of {city}?",
     "Find the capital of the country where {city} is.",
