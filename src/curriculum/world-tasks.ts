@@ -14,6 +14,7 @@
  */
 
 import { InvalidInputError } from "../errors.ts";
+import { parseFormula } from "../eval/worldqa/kinds-compute.ts";
 import { splitPools } from "../eval/worldqa/pools.ts";
 import type { QuestionType, WorldQuestion } from "../eval/worldqa/types.ts";
 import { plainNumber } from "../knowledge/world/passages.ts";
@@ -219,10 +220,7 @@ function formulaParts(q: WorldQuestion): Array<[string, number]> {
     .split(/\s+/)
     .map((word) => word.replace(/[^A-Za-z0-9]/g, ""))
     .find((word) => /^(?:[A-Z][a-z]?\d*)+$/.test(word) && /\d|[A-Z].*[A-Z]/.test(word));
-  return [...(formula ?? "").matchAll(/([A-Z][a-z]?)(\d*)/g)].map((match) => [
-    match[1],
-    match[2] ? Number(match[2]) : 1,
-  ]);
+  return parseFormula(formula ?? "");
 }
 
 /**

@@ -3,6 +3,13 @@
  * initialisation, data shuffling and sampling are reproducible from one integer seed on any machine.
  */
 
+/** murmur3's 32-bit finaliser: every input bit moves every output bit (splitmix32 and hash mixing). */
+export function fmix32(hash: number): number {
+  let z = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
 export class Random {
   private s0: number;
   private s1: number;
@@ -14,10 +21,7 @@ export class Random {
     let state = seed >>> 0;
     const next = () => {
       state = (state + 0x9e3779b9) >>> 0;
-      let z = state;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return fmix32(state);
     };
     this.s0 = next();
     this.s1 = next();

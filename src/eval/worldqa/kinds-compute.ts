@@ -43,7 +43,8 @@ const COMPOUNDS = [
   "N2O",
 ];
 
-function parseFormula(formula: string): [string, number][] {
+/** A formula as [symbol, count] pairs in order: H2SO4 → H 2, S 1, O 4. */
+export function parseFormula(formula: string): [string, number][] {
   return [...formula.matchAll(/([A-Z][a-z]?)(\d*)/g)].map((match) => [
     match[1],
     match[2] ? Number(match[2]) : 1,

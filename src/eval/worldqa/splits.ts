@@ -7,6 +7,7 @@
  * generator's seed changes which questions are drawn, never which split an entity is in.
  */
 import type { WorldRecords } from "../../knowledge/world/records.ts";
+import { fmix32 } from "../../model/random.ts";
 import { hashString } from "./random.ts";
 import type { Split } from "./types.ts";
 
@@ -25,13 +26,7 @@ const cache = new WeakMap<WorldRecords, Map<string, Split>>();
  * one-letter element symbols in test and none in train.
  */
 export function splitHash(id: string): number {
-  let hash = hashString(`${SPLIT_SALT}:${id}`);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
+  return fmix32(hashString(`${SPLIT_SALT}:${id}`));
 }
 
 function cutByHash(ids: string[], into: Map<string, Split>): void {
