@@ -26,10 +26,15 @@ export interface TaskSource {
 
 /**
  * Extra practice for the kinds whose procedure is hardest to tell from a neighbour's: a capital's
- * population (two searches, then answer, where the arithmetic kinds calc) and molar masses (a count
- * per element, copied from the formula).
+ * population (two searches, then answer, where the arithmetic kinds calc), molar masses (a search per
+ * element of the formula and a count per element, copied from the plan) and a city's country's
+ * currency (the answer is the currency's name, not the country's that the passage opens with).
  */
-const KIND_WEIGHTS: Readonly<Record<string, number>> = { "capital-population": 2, "molar-mass": 2 };
+const KIND_WEIGHTS: Readonly<Record<string, number>> = {
+  "capital-population": 2,
+  "molar-mass": 3,
+  "city-country-currency": 1.5,
+};
 
 /** WorldQA's questions over the world records, half of them in the curriculum's own phrasings. */
 export function worldTaskSource(records?: WorldRecords): TaskSource {

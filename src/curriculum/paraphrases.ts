@@ -22,6 +22,8 @@ const CITY_POPULATION = [
   "Find the population of {city}.",
   "What is the head count of {city}?",
   "How many residents live in {city}?",
+  "Tell me what the population of {city} is.",
+  "Let me know how many people live in {city}.",
 ];
 
 const COUNTRY_CAPITAL = [
@@ -37,6 +39,8 @@ const COUNTRY_CAPITAL = [
   "Which city is {country}'s capital?",
   "What is the name of the capital of {country}?",
   "I need the capital of {country}.",
+  "Tell me which city {country} has as its capital.",
+  "Let me know the capital city that {country} has.",
 ];
 
 const ELEMENT_NUMBER = [
@@ -50,6 +54,9 @@ const ELEMENT_NUMBER = [
   "How many protons are in the nucleus of {element}?",
   "What is the position number of {element} on the periodic table?",
   "Which proton count does {element} have?",
+  "Tell me what the atomic number of {element} is.",
+  "{element}: what is its atomic number?",
+  "Let me know which atomic number {element} has.",
 ];
 
 export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
@@ -67,6 +74,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Find the country of {city}.",
     "In what country can you find {city}?",
     "Which country contains the city of {city}?",
+    "Tell me what country {city} is in.",
+    "Let me know the country of {city}.",
   ],
   "country-capital": COUNTRY_CAPITAL,
   "invented-country-capital": COUNTRY_CAPITAL,
@@ -81,6 +90,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Find the world region of {country}.",
     "{country} is in which region of the world?",
     "In what region is {country} located?",
+    "Tell me what region {country} is in.",
+    "Let me know the world region of {country}.",
   ],
   "country-currency": [
     "Provide the currency of {country}.",
@@ -94,6 +105,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Which money is used in {country}?",
     "What currency is legal tender in {country}?",
     "What is the national currency of {country}?",
+    "Tell me what currency {country} uses.",
+    "{country}: what currency is used there?",
+    "Let me know the currency that {country} uses.",
   ],
   "country-area": [
     "Provide the size of {country} in square kilometres.",
@@ -107,6 +121,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "How many km² does {country} cover?",
     "What area does {country} have?",
     "How much area does {country} cover, in square kilometres?",
+    "Tell me what the area of {country} is.",
+    "Let me know how large {country} is, in km².",
   ],
   "element-number": ELEMENT_NUMBER,
   "invented-element-number": ELEMENT_NUMBER,
@@ -122,6 +138,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "What is {element}'s standard atomic weight?",
     "What mass does an atom of {element} have?",
     "What is the relative atomic mass of {element}?",
+    "Tell me what the atomic mass of {element} is.",
+    "{element}: what is its atomic mass?",
   ],
   "element-symbol": [
     "Provide the chemical symbol of {element}.",
@@ -135,6 +153,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Find the chemical symbol of {element}.",
     "What letters stand for {element}?",
     "What is {element}'s symbol?",
+    "Tell me what the symbol of {element} is.",
+    "{element}: what is its chemical symbol?",
+    "Let me know how {element} is written as a symbol.",
   ],
   "symbol-element": [
     "Provide the element with the symbol {symbol}.",
@@ -147,6 +168,8 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Find the element whose symbol is {symbol}.",
     "Which chemical element is written {symbol}?",
     "Name the element that {symbol} stands for.",
+    "Tell me what element {symbol} is.",
+    "{symbol}: which element is that?",
   ],
   "capital-population": [
     "Provide the population of {country}'s capital.",
@@ -159,6 +182,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "How many people live in {country}'s capital?",
     "Find the population of the capital of {country}.",
     "How big is the population of the capital of {country}?",
+    "{country}'s capital: how many people live there?",
+    "For the capital of {country}: what population does it have?",
+    "What population does the capital of {country} have?",
   ],
   "city-country-currency": [
     "Provide the currency of {city}'s country.",
@@ -170,6 +196,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Find the currency of the country where {city} is.",
     "What currency does the country of {city} use?",
     "Which currency is used in {city}?",
+    "When visiting {city}, what money would you pay with?",
+    "Travelling to {city}: what currency should you bring?",
+    "{city}: what currency is used in its country?",
   ],
   "city-country-capital": [
     "Provide the capital of {city}'s country.",
@@ -181,6 +210,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "The country where {city} is has which capital?",
     "Name the capital of {city}'s country.",
     "What capital does the country of {city} have?",
+    "For the country that includes {city}, what is the capital?",
+    "{city}: what is the capital of its country?",
+    "Tell me what the capital of {city}'s country is.",
   ],
   "population-difference": [
     "Please work out how many more people live in {a} than in {b}.",
@@ -193,6 +225,10 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Find the population difference between {a} and {b}.",
     "How many more people does {a} have than {b}?",
     "What is the population gap between {a} and {b}?",
+    "{a}: how many more residents than {b}?",
+    "Take {b}'s population away from {a}'s: how many are left over?",
+    "Starting from the population of {a}, remove the population of {b}.",
+    "Tell me how much larger the population of {a} is than that of {b}.",
   ],
   "population-sum": [
     "Please add the populations of {a} and {b}.",
@@ -205,6 +241,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "How many people live in {a} and in {b} combined?",
     "What is the sum of the populations of {a} and {b}?",
     "Combined, how many people live in {a} and {b}?",
+    "{a} and {b}: what is the population of both together?",
+    "Take the residents of {a} and those of {b}: how many in all?",
+    "{a} plus {b}: what is the total population?",
   ],
   "area-difference": [
     "Please work out how much larger {a} is than {b}, in square kilometres.",
@@ -217,6 +256,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "How many extra km² does {a} have compared with {b}?",
     "What is the difference between the areas of {a} and {b}?",
     "How much more area does {a} have than {b}, in km²?",
+    "{a}: how many more km² than {b}?",
+    "Take {b}'s area away from {a}'s, in square kilometres.",
+    "Starting with {a}'s area, remove {b}'s area: how much remains?",
   ],
   "molar-mass": [
     "Please work out the molar mass of {formula}.",
@@ -228,6 +270,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Calculate the molar mass of {formula}.",
     "What does {formula} come to in g/mol, from the atomic masses?",
     "Sum the atomic masses in {formula}: what is its molar mass?",
+    "{formula}: what is its molar mass?",
+    "What is the mass of a mole of {formula}, in grams?",
+    "Tell me the molar mass of {formula}.",
   ],
   "city-more-people": [
     "Please say which city has more people: {a} or {b}.",
@@ -240,6 +285,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Is the population of {a} or of {b} larger?",
     "Which city has more inhabitants: {a} or {b}?",
     "Which has the bigger population, {a} or {b}?",
+    "{a} or {b}: which has more people?",
+    "{a} against {b}: which one has the larger population?",
+    "{a} compared with {b}: which has more residents?",
   ],
   "country-larger": [
     "Please say which country is larger by area: {a} or {b}.",
@@ -252,6 +300,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Which country covers more area: {a} or {b}?",
     "Which has more square kilometres, {a} or {b}?",
     "Which is the larger country, {a} or {b}?",
+    "{a} or {b}: which covers more area?",
+    "{a} against {b}: which one is larger in square kilometres?",
+    "{a} compared with {b}: which is bigger by area?",
   ],
   "element-heavier": [
     "Please say which element is heavier: {a} or {b}.",
@@ -264,6 +315,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Which element has more atomic mass: {a} or {b}?",
     "Which atom is heavier, {a} or {b}?",
     "Whose atomic weight is greater, {a} or {b}?",
+    "{a} or {b}: which is heavier per atom?",
+    "{a} against {b}: which one has the greater atomic mass?",
+    "{a} compared with {b}: which atom weighs more?",
   ],
   "country-population": [
     "How many people live in the nation of {country}?",
@@ -272,6 +326,9 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "Population of the country {country}?",
     "How many residents does the country {country} have?",
     "Find the population of the country {country}.",
+    "Please tell me the population of the country {country}.",
+    "Provide the population of the country {country}.",
+    "{country}: how many people live in that country?",
   ],
   "city-founding": [
     "What year was {city} founded?",
@@ -280,5 +337,10 @@ export const WORLD_PARAPHRASES: Readonly<Record<string, readonly string[]>> = {
     "{city} was founded in which year?",
     "Find the year {city} was founded.",
     "How old is the city of {city}: when was it founded?",
+    "Tell me when {city} was founded.",
+    "Provide the year {city} was founded.",
+    "Please say when {city} was established.",
+    "{city}: when was it founded?",
+    "Let me know the year {city} was established.",
   ],
 };

@@ -48,7 +48,7 @@ export const PRESETS: Record<string, TrainPreset> = {
     // A small, fast model: on 2 cores it sees many more traces in the time than a wider one does.
     model: { dim: 128, nLayers: 4, nHeads: 4, nKvHeads: 2 },
     vocabSize: 1024,
-    traces: 60_000,
+    traces: 72_000,
     contextWeight: 0.25,
     seqLen: 512,
     contextLength: 1024,

@@ -3,6 +3,8 @@ import { focusPassage } from "./focus.ts";
 
 const LYON =
   "Lyon is a city in Auvergne-Rhône-Alpes, France (Western Europe). Population: 522250. Coordinates: 45.7485 N, 4.8467 E.";
+const NICKEL =
+  "Nickel (symbol Ni) is a chemical element with atomic number 28. Atomic mass: 58.6934. Melting point: 1728 K.";
 const TOGO =
   "Togo is a country in Western Africa (region: Africa). Capital: Lomé. Area: 56785 square kilometres. Borders: Benin, Ghana.";
 
@@ -22,8 +24,15 @@ describe("focusPassage", () => {
     );
   });
 
-  it("shows the whole passage when the query asks for nothing it has", () => {
-    expect(focusPassage(TOGO, "country Togo")).toBe(TOGO);
+  it("shows the first sentence alone when that sentence has every word of the query", () => {
+    expect(focusPassage(TOGO, "country Togo")).toBe("Togo is a country in Western Africa (region: Africa).");
+    expect(focusPassage(NICKEL, "element Nickel")).toBe(
+      "Nickel (symbol Ni) is a chemical element with atomic number 28.",
+    );
+  });
+
+  it("shows the whole passage when the query asks for something no sentence names", () => {
     expect(focusPassage(LYON, "city Lyon founded")).toBe(LYON);
+    expect(focusPassage(TOGO, "country Ghana")).toBe(TOGO);
   });
 });

@@ -5,8 +5,9 @@ const wordsIn = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ??
  * A passage cut to what a query asks about: its first sentence (what the passage is about) and the
  * later sentences whose label (the words before a colon, else all its words) names a query word the
  * first one lacks. "city Lyon population" shows
- * "Lyon is a city in … France. Population: 522250."; a query that names nothing further, or whose
- * further words no sentence names, shows the whole passage.
+ * "Lyon is a city in … France. Population: 522250."; a query whose every word the first sentence has
+ * ("element Nickel": the atomic number is there) shows the first sentence alone; a query whose further
+ * words no sentence names ("city Lyon founded") shows the whole passage.
  */
 export function focusPassage(text: string, query: string): string {
   const sentences = text
@@ -19,5 +20,6 @@ export function focusPassage(text: string, query: string): string {
   const named = sentences
     .slice(1)
     .filter((sentence) => wordsIn(sentence.split(":")[0]).some((word) => asked.has(word)));
+  if (asked.size === 0) return sentences[0];
   return named.length === 0 ? sentences.join(" ") : [sentences[0], ...named].join(" ");
 }
