@@ -8,7 +8,7 @@ import type { CommandModule } from "yargs";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import { parameterCounts } from "../model/config.ts";
 import { exportGguf, importGguf } from "../model/gguf-llama.ts";
-import { readProcedureWords } from "../providers/grounding.ts";
+import { readProcedureWords } from "../providers/procedure-words.ts";
 import type { GlobalOptions } from "./context.ts";
 import { printJson, printLine } from "./output.ts";
 

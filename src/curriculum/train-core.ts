@@ -23,12 +23,8 @@ import { type StepInfo, train } from "../model/train.ts";
 import { allocFloats, freeFloats } from "../model/wasm/runtime.ts";
 import type { Paths } from "../paths.ts";
 import { createProgress } from "../progress.ts";
-import {
-  type GroundingTrace,
-  type ProcedureWords,
-  procedureWordsOf,
-  writeProcedureWords,
-} from "../providers/grounding.ts";
+import type { GroundingTrace } from "../providers/grounding.ts";
+import { type ProcedureWords, procedureWordsOf, writeProcedureWords } from "../providers/procedure-words.ts";
 import { loadOrGenerateCurriculum } from "./cache.ts";
 import type { TrainPreset } from "./presets.ts";
 import { packSequences, traceSequence } from "./sequences.ts";

@@ -19,7 +19,8 @@ import type { ToolLookup } from "../tools/call-syntax.ts";
 import { resolveBudget } from "./budget.ts";
 import { CoreDecoder, type DecodingBackend, engineBackend } from "./core-decoder.ts";
 import { callLookup, renderCorePrompt } from "./core-format.ts";
-import { type GroundingTrace, groundingFor, type ProcedureWords } from "./grounding.ts";
+import { type GroundingTrace, groundingFor } from "./grounding.ts";
+import type { ProcedureWords } from "./procedure-words.ts";
 import {
   type CallOptions,
   collectStream,

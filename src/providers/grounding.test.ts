@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   byteString,
   citableHits,
+  continuingNames,
   createGrounding,
   endingWords,
   groundingFor,
-  procedureWordsOf,
   wordsOf,
 } from "./grounding.ts";
+import { procedureWordsOf } from "./procedure-words.ts";
 
 /** Feeds a text in pieces of `size` bytes; null when some piece is refused. */
 function feed(grounding: ReturnType<typeof createGrounding>, text: string, size = 2) {
@@ -146,12 +147,49 @@ describe("grounding", () => {
       expect(answer.canEnd(feed(answer, " Brunei dollar [1]", size)!)).toBe(true);
       expect(answer.canEnd(feed(answer, " I cannot", size)!)).toBe(true);
     }
-    // Calls are not held to it: a query names a part of a name.
+    // A call may not stop a name where the context always goes on with it (below), but may go on
+    // with another name: the query names a part of one.
     expect(call.canEnd(feed(call, "country Bandar Brunei", 1)!)).toBe(true);
+    expect(feed(call, "country Bandar capital", 1)).toBeNull();
     // createGrounding leaves it off unless asked.
     const loose = createGrounding([trace[2].text], []);
     expect(loose.canEnd(feed(loose, " Bandar [1]", 1)!)).toBe(true);
     const whole = createGrounding([trace[2].text], [], undefined, true);
     expect(feed(whole, " Bandar [1]", 1)).toBeNull();
+  });
+
+  it("copies a call's names whole: no field word, number or end after a name the context goes on with", () => {
+    const texts = [
+      "Which covers more area: Antigua and Barbuda or French Southern and Antarctic Lands?",
+      "Between Lyon and Nice, which has more people? And what is the molar mass of ZnYb2?",
+      "[1] Knysna is a city in Western Cape, South Africa (Southern Africa). Population: 76150.\n[2] Saint Kitts and Nevis is a country in Caribbean (region: Americas).",
+    ];
+    const names = [...continuingNames(texts)].sort();
+    // "Between" goes on with "Lyon" too: a call may not stop there either.
+    expect(names).toEqual(["Antarctic", "Between", "French", "Kitts", "Saint", "South", "Western"]);
+    const trace = texts.map((text) => ({ role: "read" as const, text }));
+    const { call } = groundingFor(trace, {
+      call: ["country", "city", "element", "symbol", "capital", "area", "population", "mass"],
+      answer: [],
+    });
+    for (const size of [1, 2, 5]) {
+      for (const text of [
+        "country South Africa capital)",
+        "country Saint Kitts and Nevis area)",
+        "country French Southern area)",
+        "country Antigua area)", // "and" joins two names in a question
+        "city Lyon population)",
+        "element symbol Zn mass)", // a formula's symbols are glued, not a name that goes on
+      ])
+        expect(feed(call, text, size), `${text} in pieces of ${size}`).not.toBeNull();
+      for (const text of [
+        "country South c",
+        "country South)",
+        "country South 7",
+        "country Saint Kitts area",
+        "country French area",
+      ])
+        expect(feed(call, text, size), `${text} in pieces of ${size}`).toBeNull();
+    }
   });
 });

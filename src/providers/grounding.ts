@@ -12,6 +12,9 @@
  * "472,317" is 472 and 317 and, joined, 472317. A number is copied whole: 55.8 is not a word of 55.845.
  * An answer's name is copied whole too: its value may end only with a word that ends a value somewhere
  * in the context (endingWords), so "Bandar" cannot end an answer copied from "Bandar Seri Begawan is…".
+ * A call's names are whole in the same way: after a capitalised word that the context only ever
+ * continues with another name (continuingNames: "South" of "South Africa"), the call goes on with that
+ * name, not with a field word, a number or the call's end ("country South capital" is refused).
  *
  *   const grounding = createGrounding(contextTexts, procedureWords);
  *   let state = grounding.start;
@@ -21,16 +24,15 @@
  *
  * Token texts are "byte strings": one char per byte (Latin-1), so partial UTF-8 sequences compare exactly.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { CorruptFileError } from "../errors.ts";
-import { writeJson } from "../model/checkpoint.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
+import type { ProcedureWords } from "./procedure-words.ts";
 
 /** The partial word at the end of the text so far ("" between words), and the words finished before it. */
 export interface GroundingState {
   readonly word: string;
   readonly written?: readonly string[];
+  /** In a call: the last word begins a name the context always continues (a call copies names whole). */
+  readonly nameOpen?: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export function wordsOf(bytes: string): string[] {
 }
 
 /** A text's bytes with its citation markers blanked: "[1]" is written freely, never copied as a number. */
-function uncitedBytes(text: string): string {
+export function uncitedBytes(text: string): string {
   return byteString(text.replace(/\[\d+\]/g, " "));
 }
 
@@ -87,7 +89,7 @@ export function groundingFor(
 ): { call: Grounding; answer: Grounding } {
   const context = readContext(trace.filter((turn) => turn.role === "read").map((turn) => turn.text));
   return {
-    call: groundingOver(context.words, procedureWords.call),
+    call: groundingOver(context.words, procedureWords.call, undefined, undefined, context.continuing),
     answer: groundingOver(
       context.words,
       procedureWords.answer,
@@ -110,8 +112,12 @@ export function createGrounding(
 }
 
 /** Lower-case words that join the parts of a name: Rio de Janeiro, Turks and Caicos, São José dos Pinhais. */
-const JOINER =
-  /^(?:a|al|and|da|das|de|del|della|den|der|des|di|do|dos|du|e|el|en|la|las|le|les|los|of|the|van|von|y)$/;
+const JOINERS =
+  "a al and da das de del della den der des di do dos du e el en la las le les los of the van von y".split(
+    " ",
+  );
+const JOINER = new RegExp(`^(?:${JOINERS.join("|")})$`);
+const JOINER_PREFIXES = new Set(JOINERS.flatMap((word) => [...word].map((_, end) => word.slice(0, end + 1))));
 const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x80-\xff]/g;
 
 /**
@@ -126,30 +132,59 @@ export function endingWords(contextTexts: readonly string[]): Set<string> {
   return readContext(contextTexts).ending;
 }
 
-/** In one pass over the texts: the words a grounded text may copy, and the words a value may end with. */
-function readContext(contextTexts: readonly string[]): { words: Set<string>; ending: Set<string> } {
+/**
+ * The capitalised words that every context text continues with another name, across hyphens and
+ * joiners ("South" in "South Africa", "French" in "French Southern and Antarctic Lands"): a call may
+ * not stop a name there. Only a hit line (`[n] …`) joins names with "and": in a question, "Lyon and
+ * Nice" are two names. A capital glued to the next one is a formula's symbol ("Zn" of "ZnYb2"), whole.
+ */
+export function continuingNames(contextTexts: readonly string[]): Set<string> {
+  return readContext(contextTexts).continuing;
+}
+
+interface Context {
+  /** The words a grounded text may copy. */
+  words: Set<string>;
+  /** The words a value may end with (endingWords). */
+  ending: Set<string>;
+  /** The names a call may not stop at (continuingNames). */
+  continuing: Set<string>;
+}
+
+/** In one pass over the texts: the words a grounded text may copy, where values end, where names go on. */
+function readContext(contextTexts: readonly string[]): Context {
   const words = new Set<string>();
   const ending = new Set<string>();
+  const continued = new Set<string>();
+  const stopped = new Set<string>();
   for (const text of contextTexts) {
-    const bytes = uncitedBytes(text);
-    for (const word of wordsOf(bytes)) words.add(word);
-    const tokens = [...bytes.matchAll(TOKEN)];
-    const isWord = (index: number) => /^[\da-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
-    /** Whether token `index` is a hyphen or apostrophe written between two letters' words. */
-    const isJoint = (index: number) =>
-      (tokens[index]?.[0] === "-" || tokens[index]?.[0] === "'") &&
-      tokens[index].index === tokens[index - 1].index + tokens[index - 1][0].length &&
-      isWord(index + 1);
-    tokens.forEach((token, index) => {
-      if (!isWord(index)) return;
-      let next = index + 1;
-      while (next < tokens.length && (isJoint(next) || (JOINER.test(tokens[next][0]) && isWord(next + 1))))
-        next++;
-      if (!/^[A-Z]/.test(tokens[next]?.[0] ?? "")) ending.add(token[0]);
-    });
-    for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) ending.add(grouped.replaceAll(",", ""));
+    for (const line of text.split("\n")) {
+      const bytes = uncitedBytes(line);
+      for (const word of wordsOf(bytes)) words.add(word);
+      const tokens = [...bytes.matchAll(TOKEN)];
+      const isWord = (index: number) => /^[\da-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
+      /** Whether token `index` is a hyphen or apostrophe written between two letters' words. */
+      const isJoint = (index: number) =>
+        (tokens[index]?.[0] === "-" || tokens[index]?.[0] === "'") &&
+        tokens[index].index === tokens[index - 1].index + tokens[index - 1][0].length &&
+        isWord(index + 1);
+      const isHitLine = /^\[\d+\] /.test(line);
+      tokens.forEach((token, index) => {
+        if (!isWord(index)) return;
+        let next = index + 1;
+        while (next < tokens.length && (isJoint(next) || (JOINER.test(tokens[next][0]) && isWord(next + 1))))
+          next++;
+        const continues = /^[A-Z]/.test(tokens[next]?.[0] ?? "");
+        if (!continues) ending.add(token[0]);
+        if (!/^[A-Z]/.test(token[0])) return;
+        const glued = isWord(index + 1) && tokens[index + 1].index === token.index + token[0].length;
+        const byAnd = !isHitLine && tokens.slice(index + 1, next).some((joiner) => joiner[0] === "and");
+        (continues && !glued && !byAnd ? continued : stopped).add(token[0]);
+      });
+      for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) ending.add(grouped.replaceAll(",", ""));
+    }
   }
-  return { words, ending };
+  return { words, ending, continuing: new Set([...continued].filter((word) => !stopped.has(word))) };
 }
 
 function groundingOver(
@@ -158,6 +193,8 @@ function groundingOver(
   citable?: readonly Citable[],
   /** The words a value may end with (endingWords); default: any. */
   endingContext?: ReadonlySet<string>,
+  /** The names a call may not stop at (continuingNames); default: none. */
+  continuing?: ReadonlySet<string>,
 ): Grounding {
   const own = procedureWords.flatMap((word) => wordsOf(byteString(word)));
   const words = new Set([...context, ...own]);
@@ -219,9 +256,24 @@ function groundingOver(
     return prefixes.has(char) ? char : null;
   }
 
+  /**
+   * Whether a name stays open after the finished word `done` (continuing), or null when `done` may
+   * not follow the open name: only another capitalised word or a joiner goes on with it.
+   */
+  function nameAfter(open: boolean, done: string): boolean | null {
+    const capitalised = isCapital(done.charCodeAt(0));
+    if (open && !capitalised) return JOINER.test(done) ? true : null;
+    return capitalised && continuing!.has(done);
+  }
+
+  /** Whether the word being written may follow an open name: a capital, or on the way to a joiner. */
+  const mayFollowName = (word: string) =>
+    word === "" || isCapital(word.charCodeAt(0)) || JOINER_PREFIXES.has(word);
+
   function advance(state: GroundingState, bytes: string): GroundingState | null {
     let word: string | null = state.word;
     let written = state.written ?? [];
+    let nameOpen: boolean | null = state.nameOpen ?? false;
     for (let index = 0; index < bytes.length && word !== null; index++) {
       const before: string = word;
       word = step(word, bytes.charCodeAt(index), bytes[index], written);
@@ -232,11 +284,16 @@ function groundingOver(
         before !== "." &&
         !before.startsWith("[") &&
         !word.startsWith(before);
-      if (tracksWords && finished)
-        written = [...written, before.endsWith(".") ? before.slice(0, -1) : before];
+      const done = finished ? (before.endsWith(".") ? before.slice(0, -1) : before) : "";
+      if (tracksWords && finished) written = [...written, done];
+      if (!continuing || word === null) continue;
+      if (finished) nameOpen = nameAfter(nameOpen, done);
+      if (nameOpen === null || (nameOpen && (bytes[index] === ")" || !mayFollowName(word)))) return null;
     }
     if (word === null) return null;
-    return word === state.word && written === state.written ? state : { word, written };
+    const open = nameOpen === true;
+    if (word === state.word && written === state.written && open === (state.nameOpen ?? false)) return state;
+    return continuing ? { word, written, nameOpen: open } : { word, written };
   }
 
   const canEnd = (state: GroundingState) =>
@@ -263,71 +320,8 @@ export function tokenByteStrings(tokenizer: Tokenizer): string[] {
   return texts;
 }
 
-/** The words a core writes of its own: in call arguments (`city`, `population`) and in answers (its abstention). */
-export interface ProcedureWords {
-  call: string[];
-  answer: string[];
-}
-
-/** The file beside a checkpoint that lists its procedure words. */
-export const GROUNDING_FILE = "grounding.json";
-
-const GROUNDING_FORM = '{"procedureWords": {"call": [strings], "answer": [strings]}}';
-
-/** Writes a checkpoint's procedure words beside its weights (checkpoints carry the file over). */
-export function writeProcedureWords(dir: string, procedureWords: ProcedureWords): void {
-  mkdirSync(dir, { recursive: true });
-  writeJson(join(dir, GROUNDING_FILE), { procedureWords });
-}
-
-/** A checkpoint's procedure words, or undefined when it has no grounding.json (grounding off). */
-export function readProcedureWords(dir: string): ProcedureWords | undefined {
-  const path = join(dir, GROUNDING_FILE);
-  if (!existsSync(path)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (cause) {
-    throw new CorruptFileError(`${path} is not valid JSON`, { expected: GROUNDING_FORM, cause });
-  }
-  const words = (parsed as { procedureWords?: Partial<ProcedureWords> }).procedureWords;
-  const isList = (value: unknown) => Array.isArray(value) && value.every((word) => typeof word === "string");
-  if (!words || !isList(words.call) || !isList(words.answer))
-    throw new CorruptFileError(`${path} has no lists of procedure words`, { expected: GROUNDING_FORM });
-  return { call: words.call!, answer: words.answer! };
-}
-
 /** One conversation as the assistant lives it, in order: what it reads, the calls and answers it writes. */
 export type GroundingTrace = Array<{ role: "read" | "call" | "answer"; text: string }>;
-
-/**
- * The words a set of conversations' assistants write that nothing read before contains: the
- * procedure words of a curriculum, for calls and for answers. Words written in fewer than a `minShare`
- * of the conversations (at least 3: a stray spelling of a name) are left out.
- */
-export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.002): ProcedureWords {
-  const counts = { call: new Map<string, number>(), answer: new Map<string, number>() };
-  let total = 0;
-  for (const trace of traces) {
-    total++;
-    const read = new Set<string>();
-    const own = { call: new Set<string>(), answer: new Set<string>() };
-    for (const { role, text } of trace) {
-      // Citation markers are no words, here as in the decoder's context: "[1]" does not make 1 a word read.
-      const words = wordsOf(uncitedBytes(text));
-      if (role === "read") for (const word of words) read.add(word);
-      else for (const word of words) if (!read.has(word)) own[role].add(word);
-    }
-    for (const role of ["call", "answer"] as const)
-      for (const word of own[role]) counts[role].set(word, (counts[role].get(word) ?? 0) + 1);
-  }
-  const frequent = (role: "call" | "answer") =>
-    [...counts[role]]
-      .filter(([, count]) => count >= Math.max(3, minShare * total))
-      .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
-      .sort();
-  return { call: frequent("call"), answer: frequent("answer") };
-}
 
 /**
  * The hits of a conversation that an answer may cite: every `[n] passage` line of what the model read,

@@ -13,10 +13,10 @@ import { SPECIAL_TOKENS } from "../model/chat-format.ts";
 import { importGguf, PROCEDURE_WORDS_KEYS } from "../model/gguf-llama.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
 import { createChatFormatModel } from "./core.ts";
-import type { ProcedureWords } from "./grounding.ts";
 import { type GgufHeader, readGgufHeader, validateTokenizer } from "./llamacpp/gguf-header.ts";
 import { LlamaCppSession } from "./llamacpp/session.ts";
 import { createLlamaCppChatModel } from "./llamacpp-chat.ts";
+import type { ProcedureWords } from "./procedure-words.ts";
 import type { LanguageModel } from "./spec.ts";
 
 export interface LlamaCppProviderOptions {

@@ -6,7 +6,7 @@ import { fixtureConfig, fixtureModel, fixtureTokenizer } from "../../test/helper
 import { parseConfig } from "../config.ts";
 import { ConfigError, NotFoundError } from "../errors.ts";
 import { saveCheckpoint } from "../model/checkpoint.ts";
-import { readProcedureWords } from "./grounding.ts";
+import { readProcedureWords } from "./procedure-words.ts";
 import { resolveModel, SHIPPED_CORE_DIR } from "./registry.ts";
 
 const config = (models: Record<string, unknown>) => parseConfig({ models });

@@ -12,9 +12,9 @@ import { packageRoot } from "../paths.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
 import { createAnthropicModel } from "./anthropic.ts";
 import { createCoreModel } from "./core.ts";
-import { readProcedureWords } from "./grounding.ts";
 import { createLlamaCppModel } from "./llamacpp.ts";
 import { createOpenAIModel } from "./openai.ts";
+import { readProcedureWords } from "./procedure-words.ts";
 import type { LanguageModel } from "./spec.ts";
 
 export interface ResolvedModel {
