@@ -84,6 +84,8 @@ export interface JudgeInput {
   /** Outputs of successful tool calls other than search. */
   toolOutputs: string[];
   maxSteps: number;
+  /** Why the run stopped before its last step without an answer (the context ran out), if it did. */
+  stoppedBy?: string;
 }
 
 export type Judgement =
@@ -97,7 +99,8 @@ export function judgeAnswer(input: JudgeInput): Judgement {
     citations: [],
   });
   const answer = input.answer?.trim() ?? "";
-  if (answer === "") return abstain("no-answer", `no answer within ${input.maxSteps} steps`);
+  if (answer === "")
+    return abstain("no-answer", input.stoppedBy ?? `no answer within ${input.maxSteps} steps`);
   if (MODEL_ABSTAINS.test(answer))
     return abstain("model-abstained", "the model found no answer in the evidence");
   const cited = citedNumbers(answer);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AbortedError, InvalidInputError } from "../errors.ts";
+import { AbortedError, InvalidInputError, LimitExceededError } from "../errors.ts";
 import { createMockModel, type MockScript } from "../providers/mock.ts";
 import { runAgent } from "./run-agent.ts";
 import { memoryKnowledge, subtractionCalculator } from "./test-fixtures.ts";
@@ -153,6 +153,31 @@ describe("runAgent", () => {
       undefined,
     ]);
     expect(answer.abstention).toEqual({ rule: "no-answer", reason: "no answer within 3 steps" });
+  });
+
+  it("abstains, saying why, when the conversation outgrows the model's context, keeping the steps so far", async () => {
+    const looping: MockScript = { toolCalls: [{ toolName: "search", input: { query: "Lyon" } }] };
+    const mock = createMockModel({ responses: [looping] });
+    const model = {
+      ...mock,
+      doStream: async (call: Parameters<typeof mock.doStream>[0]) => {
+        if (call.messages.length > 2)
+          throw new LimitExceededError("context", "the conversation is 1130 tokens long");
+        return mock.doStream(call);
+      },
+    };
+    const answer = await runAgent({ model, question: QUESTION, knowledge: memoryKnowledge(), budget: 1000 });
+    expect(answer.abstained).toBe(true);
+    expect(answer.steps).toHaveLength(1);
+    expect(answer.abstention).toEqual({
+      rule: "no-answer",
+      reason: "the conversation outgrew the model's context: the conversation is 1130 tokens long",
+    });
+    // Any other error still ends the run with that error.
+    const failing = { ...mock, doStream: async () => Promise.reject(new InvalidInputError("bad request")) };
+    await expect(
+      runAgent({ model: failing, question: QUESTION, knowledge: memoryKnowledge(), budget: 1000 }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
   });
 
   it("turns a tool that hangs, throws or does not exist into an error observation and goes on", async () => {

@@ -4,7 +4,7 @@
  * searches actually returned, or an abstention when no evidence supports it (evidence.ts).
  * Every run records a trace of typed events (trace.ts).
  */
-import { InvalidInputError } from "../errors.ts";
+import { InvalidInputError, LimitExceededError } from "../errors.ts";
 import { InvalidResponseError } from "../providers/errors.ts";
 import {
   addUsage,
@@ -95,9 +95,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const warnings: string[] = [];
   let usage = emptyUsage();
   let answer: string | undefined;
+  let stoppedBy: string | undefined;
   for (let step = 1; step <= maxSteps && answer === undefined; step++) {
     const remaining = Math.max(0, budget.tokens - usage.reasoningTokens);
-    const outcome = await runStep(state, messages, step, step === maxSteps, remaining);
+    const outcome = await runStepWithin(state, messages, step, step === maxSteps, remaining);
+    if ("stoppedBy" in outcome) {
+      stoppedBy = outcome.stoppedBy;
+      break;
+    }
     steps.push(outcome.record);
     warnings.push(...outcome.warnings.filter((warning) => !warnings.includes(warning)));
     usage = addUsage(usage, outcome.record.usage);
@@ -109,6 +114,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     ledger: state.ledger,
     toolOutputs: state.toolOutputs,
     maxSteps,
+    stoppedBy,
   });
   const abstained = judgement.abstention !== undefined;
   const finalAnswer = abstained ? `I don't know: ${judgement.abstention?.reason}.` : (answer ?? "").trim();
@@ -172,6 +178,22 @@ function toolDefinitions(options: RunAgentOptions): ToolDefinition[] {
 interface StepOutcome {
   record: StepRecord;
   warnings: string[];
+}
+
+/**
+ * runStep, or why the run stops here: a conversation that outgrew the model's context has no answer
+ * (the agent abstains, saying so) rather than an error that would lose the whole run.
+ */
+async function runStepWithin(
+  ...args: Parameters<typeof runStep>
+): Promise<StepOutcome | { stoppedBy: string }> {
+  try {
+    return await runStep(...args);
+  } catch (thrown) {
+    if (thrown instanceof LimitExceededError && thrown.limit === "context")
+      return { stoppedBy: `the conversation outgrew the model's context: ${thrown.message}` };
+    throw thrown;
+  }
 }
 
 async function runStep(

@@ -1,6 +1,6 @@
 /** The core provider's guarantees that hold for any weights: well-formed calls, budgets, limits. */
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../errors.ts";
+import { LimitExceededError } from "../errors.ts";
 import { parseCall } from "../tools/call-syntax.ts";
 import { CALC_TOOL, CASE_CALLS, SEARCH_TOOL } from "./conformance/cases.ts";
 import { buildConformanceCore } from "./conformance/core-fixture.ts";
@@ -102,12 +102,12 @@ describe("core provider with the overfit model", { timeout: 180_000 }, () => {
     expect(finish.usage.completionTokens).toBe(3);
   });
 
-  it("rejects a conversation longer than the context", async () => {
+  it("rejects a conversation longer than the context with a context LimitExceededError", async () => {
     const core = await coreOnce();
     const model = createCoreModel({ model: core.model, tokenizer: core.tokenizer });
-    await expect(
-      model.doStream({ messages: [{ role: "user", content: "word ".repeat(400) }] }),
-    ).rejects.toBeInstanceOf(InvalidInputError);
+    const rejected = model.doStream({ messages: [{ role: "user", content: "word ".repeat(400) }] });
+    await expect(rejected).rejects.toBeInstanceOf(LimitExceededError);
+    await expect(rejected).rejects.toMatchObject({ limit: "context" });
   });
 });
 

@@ -12,7 +12,7 @@
  *
  * The `llamacpp` provider decodes our exported GGUF the same way, with llama.cpp computing the logits.
  */
-import { AbortedError, InvalidInputError } from "../errors.ts";
+import { AbortedError, InvalidInputError, LimitExceededError } from "../errors.ts";
 import type { CoreModel } from "../model/model.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
@@ -85,7 +85,7 @@ export function createChatFormatModel(options: ChatFormatModelOptions): Language
         allowSpecial: true,
       });
       if (prompt.length >= options.contextLength)
-        throw new InvalidInputError(`the conversation is ${prompt.length} tokens long`, {
+        throw new LimitExceededError("context", `the conversation is ${prompt.length} tokens long`, {
           expected: `fewer than the model's context length, ${options.contextLength} tokens`,
         });
       const channel = createStreamChannel<StreamPart>();
