@@ -12,7 +12,7 @@
  *
  * The `llamacpp` provider decodes our exported GGUF the same way, with llama.cpp computing the logits.
  */
-import { AbortedError, InvalidInputError, LimitExceededError } from "../errors.ts";
+import { AbortedError, LimitExceededError } from "../errors.ts";
 import type { CoreModel } from "../model/model.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import type { ToolLookup } from "../tools/call-syntax.ts";
