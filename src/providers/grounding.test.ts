@@ -130,6 +130,12 @@ describe("grounding", () => {
       expect(ending, word).toContain(word);
     for (const word of ["São", "José", "Porto", "Bandar", "Seri", "Saint", "Vincent"])
       expect(ending, word).not.toContain(word);
+    // A labelled value's words run to its end, lower-case ones too; a sentence's subject still ends.
+    const labelled = endingWords([
+      "[1] Philippines is a country. Currency: Philippine peso (PHP). Group: transition metal.",
+    ]);
+    for (const word of ["Philippines", "peso", "metal"]) expect(labelled, word).toContain(word);
+    for (const word of ["Philippine", "transition"]) expect(labelled, word).not.toContain(word);
 
     const trace = [
       { role: "read" as const, text: "What is the capital of Brunei?" },

@@ -124,8 +124,9 @@ const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x
  * The words after which a value may end: those that some context text ends a name or a phrase with.
  * A word does not end one where the text goes on with a capitalised word, directly or across joiners
  * and hyphens ("Bandar" in "Bandar Seri Begawan", "São José" in "São José dos Pinhais", "Porto" in
- * "Porto-Novo"); it does before punctuation, a number, another lower-case word or the end of the text.
- * An answer's value (before its citations, or at its end) must end with one of these words: a name is
+ * "Porto-Novo"); it does before punctuation, a number, another lower-case word or the end of the text
+ * — except inside a hit's labelled value, which runs to its punctuation ("Philippine" in "Currency:
+ * Philippine peso (PHP)."). An answer's value (before its citations, or at its end) must end with one of these words: a name is
  * copied whole, as numbers are.
  */
 export function endingWords(contextTexts: readonly string[]): Set<string> {
@@ -169,13 +170,21 @@ function readContext(contextTexts: readonly string[]): Context {
         tokens[index].index === tokens[index - 1].index + tokens[index - 1][0].length &&
         isWord(index + 1);
       const isHitLine = /^\[\d+\] /.test(line);
+      const isLetters = (index: number) => /^[a-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
+      /** Inside a hit's labelled value ("Currency: Philippine peso (PHP)."): from the colon to ( ) . , ; */
+      let inValue = false;
       tokens.forEach((token, index) => {
-        if (!isWord(index)) return;
+        if (!isWord(index)) {
+          if (token[0] === ":") inValue = isHitLine;
+          else if ("().,;".includes(token[0])) inValue = false;
+          return;
+        }
         let next = index + 1;
         while (next < tokens.length && (isJoint(next) || (JOINER.test(tokens[next][0]) && isWord(next + 1))))
           next++;
         const continues = /^[A-Z]/.test(tokens[next]?.[0] ?? "");
-        if (!continues) ending.add(token[0]);
+        // A labelled value's words run to its end: "Philippine" does not end "Philippine peso".
+        if (!continues && !(inValue && isLetters(index) && isLetters(index + 1))) ending.add(token[0]);
         if (!/^[A-Z]/.test(token[0])) return;
         const glued = isWord(index + 1) && tokens[index + 1].index === token.index + token[0].length;
         const byAnd = !isHitLine && tokens.slice(index + 1, next).some((joiner) => joiner[0] === "and");
