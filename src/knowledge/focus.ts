@@ -17,9 +17,9 @@ export function focusPassage(text: string, query: string): string {
   const first = new Set(wordsIn(sentences[0]));
   const asked = new Set(wordsIn(query).filter((word) => !first.has(word)));
   // A "Label: value." sentence is named by its label; any other sentence by any of its words.
+  if (asked.size === 0) return sentences[0];
   const named = sentences
     .slice(1)
     .filter((sentence) => wordsIn(sentence.split(":")[0]).some((word) => asked.has(word)));
-  if (asked.size === 0) return sentences[0];
   return named.length === 0 ? sentences.join(" ") : [sentences[0], ...named].join(" ");
 }

@@ -59,6 +59,8 @@ const isDigit = (code: number) => code >= 48 && code <= 57;
 /** A letter that continues a word: lower-case ASCII or any byte of a non-ASCII character. */
 const isLower = (code: number) => (code >= 97 && code <= 122) || code >= 0x80;
 const isCapital = (code: number) => code >= 65 && code <= 90;
+/** Whether a text starts with an ASCII capital (a name's word, as WORD and TOKEN split them). */
+const startsCapital = (text: string | undefined) => isCapital(text?.charCodeAt(0) ?? 0);
 
 /** UTF-8 bytes of a string as a byte string. */
 export function byteString(text: string): string {
@@ -112,10 +114,9 @@ export function createGrounding(
 }
 
 /** Lower-case words that join the parts of a name: Rio de Janeiro, Turks and Caicos, São José dos Pinhais. */
-const JOINERS =
-  "a al and da das de del della den der des di do dos du e el en la las le les los of the van von y".split(
-    " ",
-  );
+const JOINER_LIST =
+  "a al and da das de del della den der des di do dos du e el en la las le les los of the van von y";
+const JOINERS = JOINER_LIST.split(" ");
 const JOINER = new RegExp(`^(?:${JOINERS.join("|")})$`);
 const JOINER_PREFIXES = new Set(JOINERS.flatMap((word) => [...word].map((_, end) => word.slice(0, end + 1))));
 const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x80-\xff]/g;
@@ -182,10 +183,10 @@ function readContext(contextTexts: readonly string[]): Context {
         let next = index + 1;
         while (next < tokens.length && (isJoint(next) || (JOINER.test(tokens[next][0]) && isWord(next + 1))))
           next++;
-        const continues = /^[A-Z]/.test(tokens[next]?.[0] ?? "");
+        const continues = startsCapital(tokens[next]?.[0]);
         // A labelled value's words run to its end: "Philippine" does not end "Philippine peso".
         if (!continues && !(inValue && isLetters(index) && isLetters(index + 1))) ending.add(token[0]);
-        if (!/^[A-Z]/.test(token[0])) return;
+        if (!startsCapital(token[0])) return;
         const glued = isWord(index + 1) && tokens[index + 1].index === token.index + token[0].length;
         const byAnd = !isHitLine && tokens.slice(index + 1, next).some((joiner) => joiner[0] === "and");
         (continues && !glued && !byAnd ? continued : stopped).add(token[0]);
@@ -270,14 +271,13 @@ function groundingOver(
    * not follow the open name: only another capitalised word or a joiner goes on with it.
    */
   function nameAfter(open: boolean, done: string): boolean | null {
-    const capitalised = isCapital(done.charCodeAt(0));
+    const capitalised = startsCapital(done);
     if (open && !capitalised) return JOINER.test(done) ? true : null;
     return capitalised && continuing!.has(done);
   }
 
   /** Whether the word being written may follow an open name: a capital, or on the way to a joiner. */
-  const mayFollowName = (word: string) =>
-    word === "" || isCapital(word.charCodeAt(0)) || JOINER_PREFIXES.has(word);
+  const mayFollowName = (word: string) => word === "" || startsCapital(word) || JOINER_PREFIXES.has(word);
 
   function advance(state: GroundingState, bytes: string): GroundingState | null {
     let word: string | null = state.word;
