@@ -17,7 +17,7 @@ describe("cogcore export gguf", () => {
     const model = fixtureModel(fixtureConfig({ moe: true }), 5);
     const checkpoint = join(directory, "checkpoint");
     saveCheckpoint(checkpoint, { config: model.config, params: model.params, tokenizer: fixtureTokenizer() });
-    const procedureWords = { call: ["city", "population"], answer: ["I", "cannot"] };
+    const procedureWords = { call: ["city", "population"], answer: ["I", "cannot"], wording: ["How"] };
     writeFileSync(join(checkpoint, "grounding.json"), JSON.stringify({ procedureWords }));
     const out = join(directory, "model.gguf");
     const result = runCogcore(["export", "gguf", checkpoint, out, "--json"]);
@@ -37,6 +37,7 @@ describe("cogcore export gguf", () => {
     const metadata = readGguf(out).metadata;
     expect(metadata.get(PROCEDURE_WORDS_KEYS.call)?.value).toEqual(procedureWords.call);
     expect(metadata.get(PROCEDURE_WORDS_KEYS.answer)?.value).toEqual(procedureWords.answer);
+    expect(metadata.get(PROCEDURE_WORDS_KEYS.wording)?.value).toEqual(procedureWords.wording);
 
     const half = runCogcore(["export", "gguf", checkpoint, join(directory, "half.gguf"), "--type", "f16"]);
     expect(half.status).toBe(0);

@@ -15,7 +15,7 @@ import type { Trace } from "./solve.ts";
 import type { CurriculumSource } from "./sources.ts";
 
 /** Bumped whenever the traces for the same inputs would change. */
-export const CURRICULUM_FORMAT_VERSION = 6;
+export const CURRICULUM_FORMAT_VERSION = 8;
 
 export interface CachedCurriculumOptions {
   seed: number;

@@ -27,13 +27,19 @@ export interface TaskSource {
 /**
  * Extra practice for the kinds whose procedure is hardest to tell from a neighbour's: a capital's
  * population (two searches, then answer, where the arithmetic kinds calc), molar masses (a search per
- * element of the formula and a count per element, copied from the plan) and a city's country's
- * currency (the answer is the currency's name, not the country's that the passage opens with).
+ * element of the formula and a count per element, copied from the plan), a city's country's currency
+ * and capital (the answer is the currency's or capital's name, not the country's that the passage opens
+ * with), and the look-ups of a country's currency and capital and of an element's symbol, whose field
+ * word (`currency`, `capital`, `symbol`) a small model confuses with its neighbours'.
  */
 const KIND_WEIGHTS: Readonly<Record<string, number>> = {
-  "capital-population": 2,
+  "capital-population": 2.5,
   "molar-mass": 3,
   "city-country-currency": 1.5,
+  "city-country-capital": 1.5,
+  "country-currency": 2,
+  "country-capital": 2,
+  "element-symbol": 1.5,
 };
 
 /** WorldQA's questions over the world records, half of them in the curriculum's own phrasings. */

@@ -42,6 +42,17 @@ describe("curriculum paraphrases", () => {
       }
   });
 
+  it("open with no held-out phrasing's first words (the words before its first name)", () => {
+    const openings = QUESTION_KINDS.flatMap((kind) => kind.heldOut.map((text) => text.split("{")[0].trim()));
+    expect(openings.filter(Boolean).length).toBeGreaterThan(20);
+    for (const paraphrases of Object.values(WORLD_PARAPHRASES))
+      for (const paraphrase of paraphrases)
+        for (const opening of openings.filter(Boolean))
+          expect(paraphrase.startsWith(`${opening} `), `"${paraphrase}" opens like "${opening} …"`).toBe(
+            false,
+          );
+  });
+
   it("phrase about half the questions when given, and leave the benchmark's questions unchanged", () => {
     const options = { seed: 3, split: "train" as const, count: 200 };
     const plain = generateWorldQA(options);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { focusPassage } from "./focus.ts";
+import { focusPassage, sentencesOf } from "./focus.ts";
 
 const LYON =
   "Lyon is a city in Auvergne-Rhône-Alpes, France (Western Europe). Population: 522250. Coordinates: 45.7485 N, 4.8467 E.";
@@ -34,5 +34,24 @@ describe("focusPassage", () => {
   it("shows the whole passage when the query asks for something no sentence names", () => {
     expect(focusPassage(LYON, "city Lyon founded")).toBe(LYON);
     expect(focusPassage(TOGO, "country Ghana")).toBe(TOGO);
+  });
+
+  it("does not end a sentence at an abbreviation or an initial, unless a label follows", () => {
+    const guernsey =
+      "Guernsey is a country in Northern Europe (region: Europe). Capital: St. Peter Port. Area: 78 square kilometres.";
+    expect(focusPassage(guernsey, "country Guernsey capital")).toBe(
+      "Guernsey is a country in Northern Europe (region: Europe). Capital: St. Peter Port.",
+    );
+    const states =
+      "United States is a country in Northern America. Capital: Washington D.C. Area: 9372610 square kilometres.";
+    expect(sentencesOf(states)).toEqual([
+      "United States is a country in Northern America.",
+      "Capital: Washington D.C.",
+      "Area: 9372610 square kilometres.",
+    ]);
+    expect(sentencesOf("St. Louis is a city in Missouri. Population: 319294.")).toEqual([
+      "St. Louis is a city in Missouri.",
+      "Population: 319294.",
+    ]);
   });
 });

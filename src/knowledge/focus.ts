@@ -1,6 +1,28 @@
 /** Passages cut to what a query asks about: the core reads a fraction of the tokens. */
 const wordsIn = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
+/** Abbreviations of names whose full stop ends no sentence: "St. Peter Port", "Mt. Hagen". */
+const ABBREVIATION = /(?:^|[\s(.])(?:\p{L}|St|Ste|Mt|Ft|Col|Urb|Im|Sv|Dr|Jr|Sr|No)\.$/u;
+
+/**
+ * A passage's sentences: a full stop and a capital part them, unless the stop ends an abbreviation or
+ * an initial ("Capital: St. Peter Port.", "Washington D.C.") and no "Label:" follows it.
+ */
+export function sentencesOf(text: string): string[] {
+  const sentences: string[] = [];
+  const rest = text.replace(/\s+/g, " ").trim();
+  let from = 0;
+  for (const boundary of rest.matchAll(/(?<=[.!?])\s+(?=\p{Lu})/gu)) {
+    const before = rest.slice(0, boundary.index);
+    const labelled = /^[\p{L} ]{1,40}:/u.test(rest.slice(boundary.index + boundary[0].length));
+    if (!labelled && ABBREVIATION.test(before)) continue;
+    sentences.push(rest.slice(from, boundary.index));
+    from = boundary.index + boundary[0].length;
+  }
+  sentences.push(rest.slice(from));
+  return sentences;
+}
+
 /**
  * A passage cut to what a query asks about: its first sentence (what the passage is about) and the
  * later sentences whose label (the words before a colon, else all its words) names a query word the
@@ -10,10 +32,7 @@ const wordsIn = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ??
  * words no sentence names ("city Lyon founded") shows the whole passage.
  */
 export function focusPassage(text: string, query: string): string {
-  const sentences = text
-    .replace(/\s+/g, " ")
-    .trim()
-    .split(/(?<=[.!?])\s+(?=\p{Lu})/u);
+  const sentences = sentencesOf(text);
   const first = new Set(wordsIn(sentences[0]));
   const asked = new Set(wordsIn(query).filter((word) => !first.has(word)));
   // A "Label: value." sentence is named by its label; any other sentence by any of its words.

@@ -35,13 +35,14 @@ export interface GgufExportOptions {
   /** general.name. Default "cogcore". */
   name?: string;
   /** The core's procedure words (src/providers/grounding.ts), as `cogcore.procedure_words.*`. Default: none. */
-  procedureWords?: { call: string[]; answer: string[] };
+  procedureWords?: { call: string[]; answer: string[]; wording?: string[] };
 }
 
 /** The metadata keys of the core's procedure words: the llamacpp provider grounds decoding with them. */
 export const PROCEDURE_WORDS_KEYS = {
   call: "cogcore.procedure_words.call",
   answer: "cogcore.procedure_words.answer",
+  wording: "cogcore.procedure_words.wording",
 } as const;
 
 const u32 = (value: number): GgufValue => ({ type: "uint32", value });
@@ -118,7 +119,7 @@ export function llamaGgufContents(model: ModelFiles, options: GgufExportOptions 
     );
   }
   metadata.push(...tokenizerMetadata(tokenizer, config.vocabSize));
-  for (const role of ["call", "answer"] as const) {
+  for (const role of ["call", "answer", "wording"] as const) {
     const words = options.procedureWords?.[role];
     if (words)
       metadata.push([PROCEDURE_WORDS_KEYS[role], { type: "array", itemType: "string", value: words }]);

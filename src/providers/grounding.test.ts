@@ -6,6 +6,7 @@ import {
   createGrounding,
   endingWords,
   groundingFor,
+  phrasePairs,
   wordsOf,
 } from "./grounding.ts";
 import { procedureWordsOf } from "./procedure-words.ts";
@@ -92,8 +93,13 @@ describe("grounding", () => {
       { role: "answer" as const, text: " I cannot answer" },
     ];
     const words = procedureWordsOf([trace("Lyon"), trace("Nice"), trace("Metz"), trace("Pau")]);
-    expect(words).toEqual({ call: ["city", "population"], answer: ["I", "answer", "cannot"] });
-    expect(procedureWordsOf([trace("Lyon"), trace("Nice")])).toEqual({ call: [], answer: [] });
+    // The questions' wording: capitalised words no call writes ("How"), never a name the calls search.
+    expect(words).toEqual({
+      call: ["city", "population"],
+      answer: ["I", "answer", "cannot"],
+      wording: ["How"],
+    });
+    expect(procedureWordsOf([trace("Lyon"), trace("Nice")])).toEqual({ call: [], answer: [], wording: [] });
   });
 
   it("cites only hits the run used: a later call names a word of it, or the answer does", () => {
@@ -194,6 +200,82 @@ describe("grounding", () => {
         "country South 7",
         "country Saint Kitts area",
         "country French area",
+      ])
+        expect(feed(call, text, size), `${text} in pieces of ${size}`).toBeNull();
+    }
+  });
+
+  it("copies an answer's value as a phrase of the context, then only its citations", () => {
+    const trace = [
+      { role: "read" as const, text: "What is the currency of South Africa? And the capital of Yemen?" },
+      { role: "call" as const, text: "country South Africa currency" },
+      {
+        role: "read" as const,
+        text: [
+          "[1] South Africa is a country. Currency: South African rand (ZAR).",
+          "[2] Peru is a country. Currency: Peruvian sol (PEN).",
+          "[3] Yemen is a country. Capital: Sana'a.",
+          "[4] United States is a country. Capital: Washington D.C.",
+        ].join("\n"),
+      },
+    ];
+    const pairs = phrasePairs(trace.map((turn) => turn.text));
+    expect([...(pairs.get("African") ?? [])]).toEqual(["rand"]);
+    expect(pairs.get("Currency")).toBeUndefined(); // "Currency: South" is no phrase
+    const { answer } = groundingFor(trace, {
+      call: ["country", "currency"],
+      answer: ["I", "cannot", "answer"],
+    });
+    for (const size of [1, 3]) {
+      for (const text of [
+        " South African rand [1]",
+        " Sana'a [3]",
+        " Washington D.C. [4]",
+        " I cannot answer",
+      ])
+        expect(answer.canEnd(feed(answer, text, size)!), `${text} in pieces of ${size}`).toBe(true);
+      for (const text of [
+        " South African Currency", // every word is in the context, but "African Currency" is no phrase of it
+        " Peruvian cannot", // a procedure word does not go on with a value
+        " South African rand (ZAR",
+        " South African rand [1] South",
+        " South African rand [1]: ",
+      ])
+        expect(feed(answer, text, size), `${text} in pieces of ${size}`).toBeNull();
+      // A value's last word is whole: "so" begins the only word that follows "Peruvian".
+      expect(answer.canEnd(feed(answer, " Peruvian so", size)!)).toBe(false);
+    }
+  });
+
+  it("keeps a call's lower-case name words in the context's phrases, its characters a query's, and no question wording", () => {
+    const trace = [
+      {
+        role: "read" as const,
+        text: "Compute the molar mass of ZnCr. How large is French Southern and Antarctic Lands?",
+      },
+      {
+        role: "read" as const,
+        text: "[1] Dublin is a city in Ireland. [2] Zinc (symbol Zn). Atomic mass: 65.38.",
+      },
+    ];
+    const { call } = groundingFor(trace, {
+      call: ["country", "city", "element", "symbol", "mass", "area", "population"],
+      answer: [],
+      wording: ["Compute", "How"],
+    });
+    for (const size of [1, 4]) {
+      for (const text of [
+        "country French Southern and Antarctic Lands area",
+        "city Dublin Ireland population", // a capitalised word may start another name
+        "element symbol Zn mass",
+        "65.38 * (65.38 + 65.38)",
+      ])
+        expect(call.canEnd(feed(call, text, size)!), `${text} in pieces of ${size}`).toBe(true);
+      for (const text of [
+        "country French and Antarctic Lands area", // "French and" is no phrase of the context
+        "element symbol Compute mass", // the question's wording is not a name
+        "city Dublin:world",
+        "city Dublin [1]",
       ])
         expect(feed(call, text, size), `${text} in pieces of ${size}`).toBeNull();
     }

@@ -15,6 +15,11 @@
  * A call's names are whole in the same way: after a capitalised word that the context only ever
  * continues with another name (continuingNames: "South" of "South Africa"), the call goes on with that
  * name, not with a field word, a number or the call's end ("country South capital" is refused).
+ * Words are copied as phrases (phrasePairs): each word of an answer's value follows the one before it
+ * somewhere in the context ("South African rand", never "South African Currency"), with no punctuation
+ * but a name's, and only citations after its first citation; in a call, a lower-case word of a name
+ * follows its neighbour as in the context, and the questions' own wording ("Compute", learned with the
+ * procedure words) is never copied.
  *
  *   const grounding = createGrounding(contextTexts, procedureWords);
  *   let state = grounding.start;
@@ -25,7 +30,28 @@
  * Token texts are "byte strings": one char per byte (Latin-1), so partial UTF-8 sequences compare exactly.
  */
 import type { Tokenizer } from "../model/tokenizer.ts";
+import {
+  byteString,
+  type Context,
+  isCapital,
+  isLetters,
+  JOINER,
+  JOINER_PREFIXES,
+  PHRASE_GAP,
+  readContext,
+  startsCapital,
+  wordsOf,
+} from "./grounding-context.ts";
 import type { ProcedureWords } from "./procedure-words.ts";
+
+export {
+  byteString,
+  continuingNames,
+  endingWords,
+  phrasePairs,
+  uncitedBytes,
+  wordsOf,
+} from "./grounding-context.ts";
 
 /** The partial word at the end of the text so far ("" between words), and the words finished before it. */
 export interface GroundingState {
@@ -33,6 +59,13 @@ export interface GroundingState {
   readonly written?: readonly string[];
   /** In a call: the last word begins a name the context always continues (a call copies names whole). */
   readonly nameOpen?: boolean;
+  /**
+   * The context word the text's phrase so far ends with, when phrases are copied (phrasePairs): the next
+   * word of the phrase must follow it somewhere in the context.
+   */
+  readonly phraseEnd?: string;
+  /** In an answer: a citation was written, so only more citations may follow. */
+  readonly cited?: boolean;
 }
 
 /**
@@ -58,28 +91,12 @@ export interface Grounding {
 const isDigit = (code: number) => code >= 48 && code <= 57;
 /** A letter that continues a word: lower-case ASCII or any byte of a non-ASCII character. */
 const isLower = (code: number) => (code >= 97 && code <= 122) || code >= 0x80;
-const isCapital = (code: number) => code >= 65 && code <= 90;
-/** Whether a text starts with an ASCII capital (a name's word, as WORD and TOKEN split them). */
-const startsCapital = (text: string | undefined) => isCapital(text?.charCodeAt(0) ?? 0);
+/** Whether a word may start a name in a call: an ASCII capital or a non-ASCII letter ("Åland"). */
+const mayStartName = (word: string) => startsCapital(word) || word.charCodeAt(0) >= 0x80;
 
-/** UTF-8 bytes of a string as a byte string. */
-export function byteString(text: string): string {
-  return Buffer.from(text, "utf8").toString("latin1");
-}
-
-const WORD = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+/g;
-
-/** The words of a byte string, plus numbers joined across `,` thousands separators. */
-export function wordsOf(bytes: string): string[] {
-  const words: string[] = bytes.match(WORD) ?? [];
-  for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) words.push(grouped.replaceAll(",", ""));
-  return words;
-}
-
-/** A text's bytes with its citation markers blanked: "[1]" is written freely, never copied as a number. */
-export function uncitedBytes(text: string): string {
-  return byteString(text.replace(/\[\d+\]/g, " "));
-}
+/** The characters of a call's argument: words, a name's punctuation (PHRASE_GAP) and arithmetic. */
+const CALL_CHAR = /^[\da-zA-Z\x80-\xff\s,.'/()*+^%-]$/;
+const isWordStart = (char: string) => /^[\da-zA-Z\x80-\xff]/.test(char);
 
 /**
  * Grounding for the core's call arguments and answer, from the conversation so far (what the model
@@ -91,13 +108,11 @@ export function groundingFor(
 ): { call: Grounding; answer: Grounding } {
   const context = readContext(trace.filter((turn) => turn.role === "read").map((turn) => turn.text));
   return {
-    call: groundingOver(context.words, procedureWords.call, undefined, undefined, context.continuing),
-    answer: groundingOver(
-      context.words,
-      procedureWords.answer,
-      citableHits(trace, procedureWords.call),
-      context.ending,
-    ),
+    call: groundingOver(context, procedureWords.call, { names: true, barred: procedureWords.wording }),
+    answer: groundingOver(context, procedureWords.answer, {
+      citable: citableHits(trace, procedureWords.call),
+      wholeValues: true,
+    }),
   };
 }
 
@@ -106,109 +121,44 @@ export function createGrounding(
   procedureWords: readonly string[],
   /** The hits citations may name (citableHits); default: any number. */
   citable?: readonly Citable[],
-  /** Whether an answer's value must end where a value ends in the context (endingWords). Default false. */
+  /**
+   * Whether an answer's value is copied whole: it ends where a value ends in the context (endingWords),
+   * its words follow each other as they do in the context (phrasePairs), and nothing but citations
+   * follows its first citation. Default false.
+   */
   wholeValues = false,
 ): Grounding {
-  const context = readContext(contextTexts);
-  return groundingOver(context.words, procedureWords, citable, wholeValues ? context.ending : undefined);
+  return groundingOver(readContext(contextTexts), procedureWords, { citable, wholeValues });
 }
 
-/** Lower-case words that join the parts of a name: Rio de Janeiro, Turks and Caicos, São José dos Pinhais. */
-const JOINER_LIST =
-  "a al and da das de del della den der des di do dos du e el en la las le les los of the van von y";
-const JOINERS = JOINER_LIST.split(" ");
-const JOINER = new RegExp(`^(?:${JOINERS.join("|")})$`);
-const JOINER_PREFIXES = new Set(JOINERS.flatMap((word) => [...word].map((_, end) => word.slice(0, end + 1))));
-const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x80-\xff]/g;
-
-/**
- * The words after which a value may end: those that some context text ends a name or a phrase with.
- * A word does not end one where the text goes on with a capitalised word, directly or across joiners
- * and hyphens ("Bandar" in "Bandar Seri Begawan", "São José" in "São José dos Pinhais", "Porto" in
- * "Porto-Novo"); it does before punctuation, a number, another lower-case word or the end of the text
- * — except inside a hit's labelled value, which runs to its punctuation ("Philippine" in "Currency:
- * Philippine peso (PHP)."). An answer's value (before its citations, or at its end) must end with one of these words: a name is
- * copied whole, as numbers are.
- */
-export function endingWords(contextTexts: readonly string[]): Set<string> {
-  return readContext(contextTexts).ending;
-}
-
-/**
- * The capitalised words that every context text continues with another name, across hyphens and
- * joiners ("South" in "South Africa", "French" in "French Southern and Antarctic Lands"): a call may
- * not stop a name there. Only a hit line (`[n] …`) joins names with "and": in a question, "Lyon and
- * Nice" are two names. A capital glued to the next one is a formula's symbol ("Zn" of "ZnYb2"), whole.
- */
-export function continuingNames(contextTexts: readonly string[]): Set<string> {
-  return readContext(contextTexts).continuing;
-}
-
-interface Context {
-  /** The words a grounded text may copy. */
-  words: Set<string>;
-  /** The words a value may end with (endingWords). */
-  ending: Set<string>;
-  /** The names a call may not stop at (continuingNames). */
-  continuing: Set<string>;
-}
-
-/** In one pass over the texts: the words a grounded text may copy, where values end, where names go on. */
-function readContext(contextTexts: readonly string[]): Context {
-  const words = new Set<string>();
-  const ending = new Set<string>();
-  const continued = new Set<string>();
-  const stopped = new Set<string>();
-  for (const text of contextTexts) {
-    for (const line of text.split("\n")) {
-      const bytes = uncitedBytes(line);
-      for (const word of wordsOf(bytes)) words.add(word);
-      const tokens = [...bytes.matchAll(TOKEN)];
-      const isWord = (index: number) => /^[\da-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
-      /** Whether token `index` is a hyphen or apostrophe written between two letters' words. */
-      const isJoint = (index: number) =>
-        (tokens[index]?.[0] === "-" || tokens[index]?.[0] === "'") &&
-        tokens[index].index === tokens[index - 1].index + tokens[index - 1][0].length &&
-        isWord(index + 1);
-      const isHitLine = /^\[\d+\] /.test(line);
-      const isLetters = (index: number) => /^[a-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
-      /** Inside a hit's labelled value ("Currency: Philippine peso (PHP)."): from the colon to ( ) . , ; */
-      let inValue = false;
-      tokens.forEach((token, index) => {
-        if (!isWord(index)) {
-          if (token[0] === ":") inValue = isHitLine;
-          else if ("().,;".includes(token[0])) inValue = false;
-          return;
-        }
-        let next = index + 1;
-        while (next < tokens.length && (isJoint(next) || (JOINER.test(tokens[next][0]) && isWord(next + 1))))
-          next++;
-        const continues = startsCapital(tokens[next]?.[0]);
-        // A labelled value's words run to its end: "Philippine" does not end "Philippine peso".
-        if (!continues && !(inValue && isLetters(index) && isLetters(index + 1))) ending.add(token[0]);
-        if (!startsCapital(token[0])) return;
-        const glued = isWord(index + 1) && tokens[index + 1].index === token.index + token[0].length;
-        const byAnd = !isHitLine && tokens.slice(index + 1, next).some((joiner) => joiner[0] === "and");
-        (continues && !glued && !byAnd ? continued : stopped).add(token[0]);
-      });
-      for (const grouped of bytes.match(/\d{1,3}(?:,\d{3})+/g) ?? []) ending.add(grouped.replaceAll(",", ""));
-    }
-  }
-  return { words, ending, continuing: new Set([...continued].filter((word) => !stopped.has(word))) };
+interface GroundingOptions {
+  /** The hits citations may name (citableHits); default: any number. */
+  citable?: readonly Citable[];
+  /** An answer's value is copied whole (createGrounding's wholeValues). Default false. */
+  wholeValues?: boolean;
+  /**
+   * A call's names are copied whole (continuingNames), and a lower-case word of a name follows the word
+   * before it as in the context (phrasePairs: "French and Antarctic" is refused); a capitalised word may
+   * start another name ("city Dublin Ireland"). Default false.
+   */
+  names?: boolean;
+  /** Words never written, though the context has them: a question's wording in a call. Default: none. */
+  barred?: readonly string[];
 }
 
 function groundingOver(
-  context: ReadonlySet<string>,
+  context: Context,
   procedureWords: readonly string[],
-  citable?: readonly Citable[],
-  /** The words a value may end with (endingWords); default: any. */
-  endingContext?: ReadonlySet<string>,
-  /** The names a call may not stop at (continuingNames); default: none. */
-  continuing?: ReadonlySet<string>,
+  options: GroundingOptions,
 ): Grounding {
+  const { citable, wholeValues = false, names = false } = options;
   const own = procedureWords.flatMap((word) => wordsOf(byteString(word)));
-  const words = new Set([...context, ...own]);
-  const ending = endingContext && new Set([...endingContext, ...own]);
+  const ownWords = new Set(own);
+  const words = new Set([...context.words, ...own]);
+  for (const word of options.barred ?? []) words.delete(byteString(word));
+  const ending = wholeValues ? new Set([...context.ending, ...own]) : undefined;
+  const continuing = names ? context.continuing : undefined;
+  const pairs = wholeValues || names ? context.pairs : undefined;
   const tracksWords = citable !== undefined || ending !== undefined;
   /** Whether the value so far may end here: its last word (`word`, or the last one written) ends one. */
   const mayEndValue = (word: string, written: readonly string[]) => {
@@ -220,6 +170,25 @@ function groundingOver(
   for (const word of words)
     for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
   const start: GroundingState = { word: "" };
+  const ownPrefixes = new Set(own.flatMap((word) => [...word].map((_, end) => word.slice(0, end + 1))));
+  /** Per phrase end: the prefixes of the words that may follow it (its pairs, or a procedure word). */
+  const nextPrefixes = new Map<string, Set<string>>();
+  const mayFollowPhrase = (end: string, word: string) => {
+    if (names && mayStartName(word)) return true;
+    let allowed = nextPrefixes.get(end);
+    if (!allowed) {
+      allowed = new Set(names ? ownPrefixes : []);
+      for (const next of pairs?.get(end) ?? [])
+        for (let length = 1; length <= next.length; length++) allowed.add(next.slice(0, length));
+      nextPrefixes.set(end, allowed);
+    }
+    return allowed.has(word);
+  };
+  /** Whether a finished word may follow the phrase's end: a pair of the context, a procedure word or no letters. */
+  const followsPhrase = (end: string, word: string) =>
+    !isLetters(word) ||
+    (names && (ownWords.has(word) || mayStartName(word))) ||
+    (pairs?.get(end)?.has(word) ?? false);
   /** A finished word is grounded; a number's trailing "." was a full stop, not its decimal point. */
   const complete = (word: string) => words.has(word.endsWith(".") ? word.slice(0, -1) : word);
 
@@ -283,30 +252,67 @@ function groundingOver(
     let word: string | null = state.word;
     let written = state.written ?? [];
     let nameOpen: boolean | null = state.nameOpen ?? false;
+    let phraseEnd = state.phraseEnd;
+    let cited = state.cited ?? false;
     for (let index = 0; index < bytes.length && word !== null; index++) {
       const before: string = word;
-      word = step(word, bytes.charCodeAt(index), bytes[index], written);
-      // A word ends when the next character does not extend it.
-      const finished =
-        word !== null &&
-        before !== "" &&
-        before !== "." &&
+      const char = bytes[index];
+      // After a value's citations, only more citations (wholeValues): "133697 [1][4]", then the end.
+      if (cited && before === "" && char !== " " && char !== "[") return null;
+      // A value copied whole has no punctuation but a name's (PHRASE_GAP), a number's and its citations'.
+      if (
+        wholeValues &&
         !before.startsWith("[") &&
-        !word.startsWith(before);
+        !PHRASE_GAP.test(char) &&
+        char !== "[" &&
+        !isWordStart(char)
+      )
+        return null;
+      // A call writes names, numbers and arithmetic: no brackets, colons or quotes copied from a hit.
+      if (names && !CALL_CHAR.test(char)) return null;
+      word = step(word, bytes.charCodeAt(index), char, written);
+      if (word === null) return null;
+      // A word ends when the next character does not extend it.
+      const finished = before !== "" && before !== "." && !before.startsWith("[") && !word.startsWith(before);
       const done = finished ? (before.endsWith(".") ? before.slice(0, -1) : before) : "";
       if (tracksWords && finished) written = [...written, done];
-      if (!continuing || word === null) continue;
+      if (wholeValues && before.startsWith("[") && word === "") cited = true;
+      if (pairs) {
+        // A phrase goes on through the context's pairs; a procedure word or a number ends it.
+        if (finished) {
+          if (phraseEnd !== undefined && !followsPhrase(phraseEnd, done)) return null;
+          phraseEnd = isLetters(done) && !ownWords.has(done) ? done : undefined;
+        }
+        if (word === "" || word === "." ? !PHRASE_GAP.test(char) : !isLetters(word)) phraseEnd = undefined;
+        else if (phraseEnd !== undefined && word !== "" && word !== "." && !mayFollowPhrase(phraseEnd, word))
+          return null;
+      }
+      if (!continuing) continue;
       if (finished) nameOpen = nameAfter(nameOpen, done);
-      if (nameOpen === null || (nameOpen && (bytes[index] === ")" || !mayFollowName(word)))) return null;
+      if (nameOpen === null || (nameOpen && (char === ")" || !mayFollowName(word)))) return null;
     }
     if (word === null) return null;
     const open = nameOpen === true;
-    if (word === state.word && written === state.written && open === (state.nameOpen ?? false)) return state;
-    return continuing ? { word, written, nameOpen: open } : { word, written };
+    if (
+      word === state.word &&
+      written === state.written &&
+      open === (state.nameOpen ?? false) &&
+      phraseEnd === state.phraseEnd &&
+      cited === (state.cited ?? false)
+    )
+      return state;
+    return {
+      word,
+      written,
+      ...(continuing ? { nameOpen: open } : {}),
+      ...(phraseEnd !== undefined ? { phraseEnd } : {}),
+      ...(cited ? { cited } : {}),
+    };
   }
 
   const canEnd = (state: GroundingState) =>
     (state.word === "" || state.word === "." || (!state.word.startsWith("[") && complete(state.word))) &&
+    (state.phraseEnd === undefined || followsPhrase(state.phraseEnd, state.word)) &&
     mayEndValue(state.word, state.written ?? []);
   return {
     start,

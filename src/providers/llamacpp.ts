@@ -87,5 +87,6 @@ function procedureWordsInHeader(header: GgufHeader): ProcedureWords | undefined 
   };
   const call = list(PROCEDURE_WORDS_KEYS.call);
   const answer = list(PROCEDURE_WORDS_KEYS.answer);
-  return call && answer ? { call, answer } : undefined;
+  const wording = list(PROCEDURE_WORDS_KEYS.wording);
+  return call && answer ? { call, answer, ...(wording ? { wording } : {}) } : undefined;
 }
