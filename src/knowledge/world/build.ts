@@ -15,7 +15,7 @@ import { recordPassage } from "./passages.ts";
 import { loadWorldRecords, WORLD_SOURCES, type WorldRecord, type WorldRecords } from "./records.ts";
 
 /** Bumped whenever passage wording changes, so an old build is rebuilt. */
-export const WORLD_FORMAT_VERSION = 2;
+export const WORLD_FORMAT_VERSION = 3;
 
 export interface BuildWorldOptions {
   /** The SQLite file to write. */

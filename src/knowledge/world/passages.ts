@@ -62,21 +62,15 @@ export function countryPassage(country: CountryRecord, names: Map<string, string
     `${country.name} is a country in ${country.subregion || country.region} (region: ${country.region}).`,
   ];
   if (country.officialName !== country.name) sentences.push(`Official name: ${country.officialName}.`);
-  if (country.capitals.length > 0) {
-    sentences.push(
-      `${country.capitals.length > 1 ? "Capitals" : "Capital"}: ${country.capitals.join(", ")}.`,
-    );
-  }
+  // Labels stay singular with several values (South Africa's three capitals): a query names the field
+  // as `capital`, and search and focus match the label's word.
+  if (country.capitals.length > 0) sentences.push(`Capital: ${country.capitals.join(", ")}.`);
   sentences.push(`Area: ${plainNumber(country.area)} square kilometres.`);
   if (country.currencies.length > 0) {
     const currencies = country.currencies.map((currency) => `${currency.name} (${currency.code})`);
-    sentences.push(`${currencies.length > 1 ? "Currencies" : "Currency"}: ${currencies.join(", ")}.`);
+    sentences.push(`Currency: ${currencies.join(", ")}.`);
   }
-  if (country.languages.length > 0) {
-    sentences.push(
-      `${country.languages.length > 1 ? "Languages" : "Language"}: ${country.languages.join(", ")}.`,
-    );
-  }
+  if (country.languages.length > 0) sentences.push(`Language: ${country.languages.join(", ")}.`);
   if (country.borders.length > 0) {
     sentences.push(`Borders: ${country.borders.map((id) => names.get(id) ?? id.slice(8)).join(", ")}.`);
   } else sentences.push("It borders no other country by land.");

@@ -56,6 +56,15 @@ describe("the world knowledge base", () => {
     expect((await world.search("Thessaloniki"))[0].text).toMatch(/^Thessaloníki/);
   });
 
+  it("labels a field in the singular whatever its count, so a query that names the field finds it", async () => {
+    expect((await world.get("country:ZAF"))?.text).toContain("Capital: Pretoria, Bloemfontein, Cape Town.");
+    expect((await world.get("country:LSO"))?.text).toContain(
+      "Currency: Lesotho loti (LSL), South African rand (ZAR).",
+    );
+    // With "Capitals:", Lesotho (its rand is "South African") outranked South Africa for this query.
+    expect((await world.search("country South Africa capital"))[0].id).toBe("country:ZAF");
+  });
+
   it("finds the gold passage of WorldQA retrieval queries in the top 10 (recall ≥ 0.95 on lookups)", async () => {
     const questions = generateWorldQA({
       seed: 11,
