@@ -10,16 +10,16 @@ const ABBREVIATION = /(?:^|[\s(.])(?:\p{L}|St|Ste|Mt|Ft|Col|Urb|Im|Sv|Dr|Jr|Sr|N
  */
 export function sentencesOf(text: string): string[] {
   const sentences: string[] = [];
-  const rest = text.replace(/\s+/g, " ").trim();
+  const flat = text.replace(/\s+/g, " ").trim();
   let from = 0;
-  for (const boundary of rest.matchAll(/(?<=[.!?])\s+(?=\p{Lu})/gu)) {
-    const before = rest.slice(0, boundary.index);
-    const labelled = /^[\p{L} ]{1,40}:/u.test(rest.slice(boundary.index + boundary[0].length));
+  for (const boundary of flat.matchAll(/(?<=[.!?])\s+(?=\p{Lu})/gu)) {
+    const before = flat.slice(0, boundary.index);
+    const labelled = /^[\p{L} ]{1,40}:/u.test(flat.slice(boundary.index + boundary[0].length));
     if (!labelled && ABBREVIATION.test(before)) continue;
-    sentences.push(rest.slice(from, boundary.index));
+    sentences.push(flat.slice(from, boundary.index));
     from = boundary.index + boundary[0].length;
   }
-  sentences.push(rest.slice(from));
+  sentences.push(flat.slice(from));
   return sentences;
 }
 

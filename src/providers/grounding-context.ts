@@ -75,6 +75,8 @@ export function phrasePairs(contextTexts: readonly string[]): Map<string, Set<st
 export const PHRASE_GAP = /^[ ,.'/-]*$/;
 /** Whether a word (or token) starts with a letter: ASCII or any non-ASCII byte. */
 export const isLetters = (text: string | undefined) => /^[a-zA-Z\x80-\xff]/.test(text ?? "");
+/** Whether a text starts with a word's character: a digit or a letter. */
+export const isWordStart = (text: string | undefined) => /^[\da-zA-Z\x80-\xff]/.test(text ?? "");
 
 export interface Context {
   /** The words a grounded text may copy. */
@@ -106,7 +108,7 @@ export function readContext(contextTexts: readonly string[]): Context {
         previous = word;
       }
       const tokens = [...bytes.matchAll(TOKEN)];
-      const isWord = (index: number) => /^[\da-zA-Z\x80-\xff]/.test(tokens[index]?.[0] ?? "");
+      const isWord = (index: number) => isWordStart(tokens[index]?.[0]);
       /** Whether token `index` is a hyphen or apostrophe written between two letters' words. */
       const isJoint = (index: number) =>
         (tokens[index]?.[0] === "-" || tokens[index]?.[0] === "'") &&

@@ -35,6 +35,7 @@ import {
   type Context,
   isCapital,
   isLetters,
+  isWordStart,
   JOINER,
   JOINER_PREFIXES,
   PHRASE_GAP,
@@ -96,7 +97,6 @@ const mayStartName = (word: string) => startsCapital(word) || word.charCodeAt(0)
 
 /** The characters of a call's argument: words, a name's punctuation (PHRASE_GAP) and arithmetic. */
 const CALL_CHAR = /^[\da-zA-Z\x80-\xff\s,.'/()*+^%-]$/;
-const isWordStart = (char: string) => /^[\da-zA-Z\x80-\xff]/.test(char);
 
 /**
  * Grounding for the core's call arguments and answer, from the conversation so far (what the model
