@@ -28,14 +28,19 @@ export function uncitedBytes(text: string): string {
   return byteString(text.replace(/\[\d+\]/g, " "));
 }
 
+/** Every non-empty prefix of the words, added to `into` (a new set by default). */
+export function prefixesOf(words: Iterable<string>, into = new Set<string>()): Set<string> {
+  for (const word of words)
+    for (let length = 1; length <= word.length; length++) into.add(word.slice(0, length));
+  return into;
+}
+
 /** Lower-case words that join the parts of a name: Rio de Janeiro, Turks and Caicos, São José dos Pinhais. */
 const JOINER_LIST =
   "a al and da das de del della den der des di do dos du e el en la las le les los of the van von y";
 const JOINERS = JOINER_LIST.split(" ");
 export const JOINER = new RegExp(`^(?:${JOINERS.join("|")})$`);
-export const JOINER_PREFIXES = new Set(
-  JOINERS.flatMap((word) => [...word].map((_, end) => word.slice(0, end + 1))),
-);
+export const JOINER_PREFIXES = prefixesOf(JOINERS);
 const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x80-\xff]/g;
 
 /**

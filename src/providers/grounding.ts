@@ -39,6 +39,7 @@ import {
   JOINER,
   JOINER_PREFIXES,
   PHRASE_GAP,
+  prefixesOf,
   readContext,
   startsCapital,
   wordsOf,
@@ -166,20 +167,15 @@ function groundingOver(
     const last = word !== "" && word !== "." ? word.replace(/\.$/, "") : written.at(-1);
     return last === undefined || ending.has(last);
   };
-  const prefixes = new Set<string>();
-  for (const word of words)
-    for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
+  const prefixes = prefixesOf(words);
   const start: GroundingState = { word: "" };
-  const ownPrefixes = new Set(own.flatMap((word) => [...word].map((_, end) => word.slice(0, end + 1))));
   /** Per phrase end: the prefixes of the words that may follow it (its pairs, or a procedure word). */
   const nextPrefixes = new Map<string, Set<string>>();
   const mayFollowPhrase = (end: string, word: string) => {
     if (names && mayStartName(word)) return true;
     let allowed = nextPrefixes.get(end);
     if (!allowed) {
-      allowed = new Set(names ? ownPrefixes : []);
-      for (const next of pairs?.get(end) ?? [])
-        for (let length = 1; length <= next.length; length++) allowed.add(next.slice(0, length));
+      allowed = prefixesOf([...(names ? own : []), ...(pairs?.get(end) ?? [])]);
       nextPrefixes.set(end, allowed);
     }
     return allowed.has(word);
@@ -283,9 +279,9 @@ function groundingOver(
           if (phraseEnd !== undefined && !followsPhrase(phraseEnd, done)) return null;
           phraseEnd = isLetters(done) && !ownWords.has(done) ? done : undefined;
         }
-        if (word === "" || word === "." ? !PHRASE_GAP.test(char) : !isLetters(word)) phraseEnd = undefined;
-        else if (phraseEnd !== undefined && word !== "" && word !== "." && !mayFollowPhrase(phraseEnd, word))
-          return null;
+        const between = word === "" || word === ".";
+        if (between ? !PHRASE_GAP.test(char) : !isLetters(word)) phraseEnd = undefined;
+        else if (!between && phraseEnd !== undefined && !mayFollowPhrase(phraseEnd, word)) return null;
       }
       if (!continuing) continue;
       if (finished) nameOpen = nameAfter(nameOpen, done);

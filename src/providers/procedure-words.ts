@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { CorruptFileError } from "../errors.ts";
 import { writeJson } from "../model/checkpoint.ts";
 import { type GroundingTrace, uncitedBytes, wordsOf } from "./grounding.ts";
+import { startsCapital } from "./grounding-context.ts";
 
 /** The words a core writes of its own: in call arguments (`city`, `population`) and in answers (its abstention). */
 export interface ProcedureWords {
@@ -66,7 +67,7 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.
     const own = { call: new Set<string>(), answer: new Set<string>() };
     const question = trace.find((turn) => turn.role === "read");
     for (const word of new Set(wordsOf(uncitedBytes(question?.text ?? ""))))
-      if (/^[A-Z]/.test(word)) asked.set(word, (asked.get(word) ?? 0) + 1);
+      if (startsCapital(word)) asked.set(word, (asked.get(word) ?? 0) + 1);
     for (const { role, text } of trace) {
       // Citation markers are no words, here as in the decoder's context: "[1]" does not make 1 a word read.
       const words = wordsOf(uncitedBytes(text));
