@@ -4,10 +4,14 @@
  * Texts are byte strings (one char per byte, Latin-1), as grounding.ts compares them.
  */
 
+import { sentencesOf } from "../knowledge/focus.ts";
+
 /** Whether a byte is an ASCII capital. */
 export const isCapital = (code: number) => code >= 65 && code <= 90;
 /** Whether a text starts with an ASCII capital (a name's word, as WORD and TOKEN split them). */
 export const startsCapital = (text: string | undefined) => isCapital(text?.charCodeAt(0) ?? 0);
+/** Whether a word may start a name: an ASCII capital or a non-ASCII letter ("Åland", "Şaḩam"). */
+export const mayStartName = (word: string) => startsCapital(word) || word.charCodeAt(0) >= 0x80;
 
 /** UTF-8 bytes of a string as a byte string. */
 export function byteString(text: string): string {
@@ -145,4 +149,102 @@ export function readContext(contextTexts: readonly string[]): Context {
   }
   const continuing = new Set([...continued].filter((word) => !stopped.has(word)));
   return { words, ending, continuing, pairs };
+}
+
+/**
+ * What an answer's value may open and end with, from the step before it (answerOpenings): the first
+ * words of the values it may be, the last words of those (any, when undefined), and whether a number
+ * may open it instead. An answer opening with a procedure word (an abstention) is not bound by them.
+ */
+export interface AnswerOpenings {
+  first: Set<string>;
+  last?: Set<string>;
+  numbers: boolean;
+}
+
+type Turn = { readonly role: string; readonly text: string };
+
+/**
+ * What the answer after the last step may be, when that step says:
+ * - a search whose query's last word names the label of a sentence of the hits read right after it
+ *   (singular or plural: `currency`, "Currencies:") asked for that field: the answer is one of its values, whole. `country Philippines currency` then "… Currency:
+ *   Philippine peso (PHP)." gives Philippine peso, not Philippines; each value of a list is one
+ *   ("Capital: Pretoria, Bloemfontein, Cape Town."), a code in brackets none, and a value that opens
+ *   with a number is that number ("Area: 342353 square kilometres." gives 342353 alone);
+ * - a calculation (a call with no letters): the answer is a number, or a name the question wrote,
+ *   from its start ("Oman" of "Is Oman or Ukraine larger?"; not "Hungary" from a hit, nor "Barbuda"
+ *   of "Antigua and Barbuda").
+ * Undefined after anything else.
+ */
+export function answerOpenings(
+  trace: readonly Turn[],
+  wording: ReadonlySet<string>,
+): AnswerOpenings | undefined {
+  const [call, read] = [trace.at(-2), trace.at(-1)];
+  if (call?.role !== "call" || read?.role !== "read") return undefined;
+  if (!/[\p{L}]/u.test(call.text)) {
+    const question = trace.find((turn) => turn.role === "read")?.text ?? "";
+    return { first: nameStarts(question, wording), numbers: true };
+  }
+  const field = call.text.toLowerCase().match(/[\p{L}\p{N}]+$/u)?.[0];
+  if (field === undefined) return undefined;
+  /** Whether a label's word names the field, in the singular or the plural ("Currencies: …"). */
+  const forms = (word: string) => [
+    word,
+    word.replace(/s$/, ""),
+    word.replace(/es$/, ""),
+    word.replace(/ies$/, "y"),
+  ];
+  const fieldForms = new Set(forms(field));
+  const names = (word: string) => forms(word).some((form) => fieldForms.has(form));
+  const first = new Set<string>();
+  const last = new Set<string>();
+  for (const line of read.text.split("\n")) {
+    const passage = line.match(/^\[\d+\] (.*?)(?:\s*\(source: .*)?$/)?.[1] ?? "";
+    for (const sentence of sentencesOf(passage)) {
+      const colon = sentence.indexOf(": ");
+      const label = sentence.slice(0, Math.max(colon, 0));
+      if (!/^[\p{L} ]{1,40}$/u.test(label) || !label.toLowerCase().split(" ").some(names)) continue;
+      const listed = sentence
+        .slice(colon + 2)
+        .replace(/\.$/, "")
+        .replace(/\s*\([^)]*\)/g, "");
+      for (const value of listed.split(/,\s+(?=[\p{Lu}\d])/u)) {
+        const words = byteString(value).match(WORD) ?? [];
+        const [opening, closing] = [words[0], words.at(-1)];
+        if (opening === undefined || closing === undefined) continue;
+        first.add(opening);
+        last.add(/^\d/.test(opening) ? opening : closing);
+      }
+    }
+  }
+  return first.size > 0 ? { first, last, numbers: false } : undefined;
+}
+
+/**
+ * The words that start a name in a question: capitalised, and not after another name's word, directly
+ * or across a joiner or hyphen ("Oman", "Saint" of "Is Oman or Saint Kitts and Nevis larger?"; not
+ * "Kitts"). "and" parts names here, as in continuingNames: "Lyon and Nice" are two, so "Nevis" starts
+ * one too. The question's first word continues no name, and its wording ("Is", "Which") is none.
+ */
+export function nameStarts(question: string, wording: ReadonlySet<string>): Set<string> {
+  const starts = new Set<string>();
+  const tokens = [...uncitedBytes(question).matchAll(TOKEN)];
+  const text = (index: number) => tokens[index]?.[0] ?? "";
+  const isName = (index: number) => mayStartName(text(index)) && !wording.has(text(index));
+  const joinsName = (token: string) =>
+    token === "-" || token === "'" || (token !== "and" && JOINER.test(token));
+  const glued = (index: number) => tokens[index]!.index + text(index).length === tokens[index + 1]?.index;
+  tokens.forEach((_, index) => {
+    if (!isName(index)) return;
+    let before = index - 1;
+    while (before > 0 && joinsName(text(before))) before--;
+    if (before > 0 && isName(before)) return;
+    // A name may open with lower-case letters glued to it: "'s-Hertogenbosch" opens with "s".
+    let first = index;
+    while (first > 0 && glued(first - 1) && (joinsName(text(first - 1)) || /^[a-z]+$/.test(text(first - 1))))
+      first--;
+    starts.add(text(tokens.slice(first, index + 1).findIndex((token) => isWordStart(token[0])) + first));
+  });
+  return starts;
 }

@@ -6,6 +6,7 @@ import {
   createGrounding,
   endingWords,
   groundingFor,
+  nameStarts,
   phrasePairs,
   wordsOf,
 } from "./grounding.ts";
@@ -145,7 +146,7 @@ describe("grounding", () => {
 
     const trace = [
       { role: "read" as const, text: "What is the capital of Brunei?" },
-      { role: "call" as const, text: "country Brunei capital" },
+      { role: "call" as const, text: "country Brunei" },
       {
         role: "read" as const,
         text: "[1] Brunei is a country. Capital: Bandar Seri Begawan. Currency: Brunei dollar.",
@@ -208,7 +209,7 @@ describe("grounding", () => {
   it("copies an answer's value as a phrase of the context, then only its citations", () => {
     const trace = [
       { role: "read" as const, text: "What is the currency of South Africa? And the capital of Yemen?" },
-      { role: "call" as const, text: "country South Africa currency" },
+      { role: "call" as const, text: "country South Africa" },
       {
         role: "read" as const,
         text: [
@@ -278,6 +279,107 @@ describe("grounding", () => {
         "city Dublin [1]",
       ])
         expect(feed(call, text, size), `${text} in pieces of ${size}`).toBeNull();
+    }
+  });
+
+  it("answers a search that asked for a field with that field's value, whole, or abstains", () => {
+    const hits = [
+      "[1] Philippines is a country in South-Eastern Asia (region: Asia). Currency: Philippine peso (PHP). (source: npm:world-countries)",
+      "[2] Panama is a country. Capital: Panama City. Area: 75417 square kilometres. Currency: Panamanian balboa (PAB), United States dollar (USD).",
+      "[3] United States is a country. Capital: Washington, D.C. Area: 9525067 square kilometres.",
+      "[4] Zinc (symbol Zn) is a chemical element with atomic number 30. Atomic mass: 65.38.",
+      "[5] Cuba is a country. Currencies: Cuban convertible peso (CUC), Cuban peso (CUP).", // a plural label
+    ].join("\n");
+    const words = {
+      call: ["country", "element", "currency", "capital", "area", "mass"],
+      answer: ["I", "cannot", "answer"],
+    };
+    const answerAfter = (query: string) =>
+      groundingFor(
+        [
+          { role: "read", text: "What is the currency of the country where Iligan is?" },
+          { role: "call", text: query },
+          { role: "read", text: hits },
+        ],
+        words,
+      ).answer;
+    const cases: Array<[string, string[], string[]]> = [
+      [
+        "country Philippines currency",
+        [" Philippine peso [1]", " Panamanian balboa [2]", " United States dollar [2]", " I cannot answer"],
+        [" Philippines [1]", " Philippine [1]", " Panama [2]", " Asia [1]", " 75417 [2]"],
+      ],
+      [
+        "country Panama capital",
+        [" Panama City [2]", " Washington, D.C. [3]", " Washington [3]"],
+        [" Panama [2]", " Panamanian balboa [2]", " 75417 [2]"],
+      ],
+      [
+        "country Panama area",
+        [" 75417 [2]", " 9525067 [3]"],
+        [" 75417 square kilometres [2]", " Panama City [2]"],
+      ],
+      ["element Zinc mass", [" 65.38 [4]"], [" 30 [4]", " 65 [4]"]],
+      [
+        "country Cuba currency",
+        [" Cuban convertible peso [5]", " Cuban peso [5]"],
+        [" Cuba [5]", " Cuban [5]"],
+      ],
+      // No field asked: the query's last word labels nothing, so any grounded value may answer.
+      ["country Philippines", [" Philippines [1]", " Asia [1]", " Philippine peso [1]"], []],
+    ];
+    for (const [query, accepted, refused] of cases) {
+      const answer = answerAfter(query);
+      for (const text of accepted) {
+        const state = feed(answer, text, 1);
+        expect(state !== null && answer.canEnd(state), `${query}: ${text}`).toBe(true);
+      }
+      for (const text of refused) {
+        const state = feed(answer, text, 1);
+        expect(state !== null && answer.canEnd(state), `${query}: ${text}`).toBe(false);
+      }
+    }
+  });
+
+  it("answers a calculation with a number or a name the question wrote, from its start", () => {
+    const question =
+      "Is Oman or Saint Kitts and Nevis the larger country? Compare Lyon and Nice, or Şaḩam, or 's-Hertogenbosch.";
+    expect([...nameStarts(question, new Set(["Is", "Compare"]))]).toEqual([
+      "Oman",
+      "Saint",
+      "Nevis", // "and" parts names in a question: "Lyon and Nice"
+      "Lyon",
+      "Nice",
+      byteString("Şaḩam"), // a non-ASCII letter starts a name too
+      "s", // of 's-Hertogenbosch: lower-case letters glued to a name open it
+    ]);
+    const answer = groundingFor(
+      [
+        { role: "read", text: question },
+        { role: "call", text: "country Oman area" },
+        {
+          role: "read",
+          text: "[1] Oman is a country. Area: 309500 square kilometres. Borders: Saudi Arabia, Yemen.",
+        },
+        { role: "call", text: "country Saint Kitts and Nevis area" },
+        { role: "read", text: "[2] Saint Kitts and Nevis is a country. Area: 261 square kilometres." },
+        { role: "call", text: "309500 - 261" },
+        { role: "read", text: "309239" },
+      ],
+      { call: ["country", "area"], answer: ["I", "cannot", "answer"], wording: ["Is", "Compare"] },
+    ).answer;
+    for (const text of [
+      " Oman [1][2]",
+      " Saint Kitts and Nevis [1][2]",
+      " 309239 [1][2]",
+      " I cannot answer",
+    ]) {
+      const state = feed(answer, text, 1);
+      expect(state !== null && answer.canEnd(state), text).toBe(true);
+    }
+    for (const text of [" Saudi Arabia [1]", " Yemen [1]", " Kitts [2]", " Is [1]", " Compare [1]"]) {
+      const state = feed(answer, text, 1);
+      expect(state !== null && answer.canEnd(state), text).toBe(false);
     }
   });
 });

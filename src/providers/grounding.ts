@@ -19,7 +19,9 @@
  * somewhere in the context ("South African rand", never "South African Currency"), with no punctuation
  * but a name's, and only citations after its first citation; in a call, a lower-case word of a name
  * follows its neighbour as in the context, and the questions' own wording ("Compute", learned with the
- * procedure words) is never copied.
+ * procedure words) is never copied. The step before an answer bounds it (answerOpenings): after a search
+ * that asked for a field, the answer is one of its values ("Philippine peso", not "Philippines"); after a
+ * calculation, a number or one of the question's names.
  *
  *   const grounding = createGrounding(contextTexts, procedureWords);
  *   let state = grounding.start;
@@ -31,6 +33,8 @@
  */
 import type { Tokenizer } from "../model/tokenizer.ts";
 import {
+  type AnswerOpenings,
+  answerOpenings,
   byteString,
   type Context,
   isCapital,
@@ -38,6 +42,7 @@ import {
   isWordStart,
   JOINER,
   JOINER_PREFIXES,
+  mayStartName,
   PHRASE_GAP,
   prefixesOf,
   readContext,
@@ -50,6 +55,7 @@ export {
   byteString,
   continuingNames,
   endingWords,
+  nameStarts,
   phrasePairs,
   uncitedBytes,
   wordsOf,
@@ -93,8 +99,6 @@ export interface Grounding {
 const isDigit = (code: number) => code >= 48 && code <= 57;
 /** A letter that continues a word: lower-case ASCII or any byte of a non-ASCII character. */
 const isLower = (code: number) => (code >= 97 && code <= 122) || code >= 0x80;
-/** Whether a word may start a name in a call: an ASCII capital or a non-ASCII letter ("Åland"). */
-const mayStartName = (word: string) => startsCapital(word) || word.charCodeAt(0) >= 0x80;
 
 /** The characters of a call's argument: words, a name's punctuation (PHRASE_GAP) and arithmetic. */
 const CALL_CHAR = /^[\da-zA-Z\x80-\xff\s,.'/()*+^%-]$/;
@@ -113,6 +117,7 @@ export function groundingFor(
     answer: groundingOver(context, procedureWords.answer, {
       citable: citableHits(trace, procedureWords.call),
       wholeValues: true,
+      openings: answerOpenings(trace, new Set((procedureWords.wording ?? []).map(byteString))),
     }),
   };
 }
@@ -145,6 +150,12 @@ interface GroundingOptions {
   names?: boolean;
   /** Words never written, though the context has them: a question's wording in a call. Default: none. */
   barred?: readonly string[];
+  /**
+   * What the answer may be after the last step (answerOpenings): unless a procedure word opens it (an
+   * abstention), it opens with one of `first` (or a number, where `numbers`) and then ends with one of
+   * `last`, when given. Default: any grounded value.
+   */
+  openings?: AnswerOpenings;
 }
 
 function groundingOver(
@@ -152,7 +163,7 @@ function groundingOver(
   procedureWords: readonly string[],
   options: GroundingOptions,
 ): Grounding {
-  const { citable, wholeValues = false, names = false } = options;
+  const { citable, wholeValues = false, names = false, openings } = options;
   const own = procedureWords.flatMap((word) => wordsOf(byteString(word)));
   const ownWords = new Set(own);
   const words = new Set([...context.words, ...own]);
@@ -165,8 +176,17 @@ function groundingOver(
   const mayEndValue = (word: string, written: readonly string[]) => {
     if (!ending) return true;
     const last = word !== "" && word !== "." ? word.replace(/\.$/, "") : written.at(-1);
-    return last === undefined || ending.has(last);
+    if (last === undefined) return true;
+    if (openings) {
+      const first = written[0] ?? last;
+      if (openings.first.has(first) ? openings.last?.has(last) === false : !mayOpen(first)) return false;
+    }
+    return ending.has(last);
   };
+  /** The prefixes an answer's first word may have (openings): a value's, or a procedure word's. */
+  const firstPrefixes = openings && prefixesOf([...openings.first, ...own]);
+  /** Whether a word outside `openings.first` may open the answer: a procedure word, or a number where allowed. */
+  const mayOpen = (word: string) => (openings?.numbers && isDigit(word.charCodeAt(0))) || ownWords.has(word);
   const prefixes = prefixesOf(words);
   const start: GroundingState = { word: "" };
   /** Per phrase end: the prefixes of the words that may follow it (its pairs, or a procedure word). */
@@ -272,6 +292,15 @@ function groundingOver(
       const finished = before !== "" && before !== "." && !before.startsWith("[") && !word.startsWith(before);
       const done = finished ? (before.endsWith(".") ? before.slice(0, -1) : before) : "";
       if (tracksWords && finished) written = [...written, done];
+      // The answer's first word opens what the last step allows (openings).
+      if (
+        firstPrefixes &&
+        written.length === 0 &&
+        /^[^[.]/.test(word) &&
+        !firstPrefixes.has(word) &&
+        !mayOpen(word)
+      )
+        return null;
       if (wholeValues && before.startsWith("[") && word === "") cited = true;
       if (pairs) {
         // A phrase goes on through the context's pairs; a procedure word or a number ends it.
