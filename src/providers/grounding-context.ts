@@ -167,13 +167,14 @@ type Turn = { readonly role: string; readonly text: string };
 /**
  * What the answer after the last step may be, when that step says:
  * - a search whose query's last word names the label of a sentence of the hits read right after it
- *   (singular or plural: `currency`, "Currencies:") asked for that field: the answer is one of its values, whole. `country Philippines currency` then "… Currency:
- *   Philippine peso (PHP)." gives Philippine peso, not Philippines; each value of a list is one
- *   ("Capital: Pretoria, Bloemfontein, Cape Town."), a code in brackets none, and a value that opens
- *   with a number is that number ("Area: 342353 square kilometres." gives 342353 alone);
+ *   (singular or plural: `currency`, "Currencies:") asked for that field: the answer is one of its
+ *   values, whole. `country Philippines currency` then "… Currency: Philippine peso (PHP)." gives
+ *   Philippine peso, not Philippines; each value of a list is one ("Capital: Pretoria, Bloemfontein,
+ *   Cape Town."), a code in brackets none, and a value that opens with a number is that number
+ *   ("Area: 342353 square kilometres." gives 342353 alone);
  * - a calculation (a call with no letters): the answer is a number, or a name the question wrote,
- *   from its start ("Oman" of "Is Oman or Ukraine larger?"; not "Hungary" from a hit, nor "Barbuda"
- *   of "Antigua and Barbuda").
+ *   from its start (nameStarts: "Oman" of "Is Oman or Ukraine larger?"; not "Hungary" from a hit, nor
+ *   "Kitts" of "Saint Kitts").
  * Undefined after anything else.
  */
 export function answerOpenings(
@@ -188,7 +189,7 @@ export function answerOpenings(
   }
   const field = call.text.toLowerCase().match(/[\p{L}\p{N}]+$/u)?.[0];
   if (field === undefined) return undefined;
-  /** Whether a label's word names the field, in the singular or the plural ("Currencies: …"). */
+  /** A word's possible singulars, itself included: a label names the field in either number. */
   const forms = (word: string) => [
     word,
     word.replace(/s$/, ""),
@@ -196,6 +197,7 @@ export function answerOpenings(
     word.replace(/ies$/, "y"),
   ];
   const fieldForms = new Set(forms(field));
+  /** Whether a label's word names the field ("Currencies" names `currency`). */
   const names = (word: string) => forms(word).some((form) => fieldForms.has(form));
   const first = new Set<string>();
   const last = new Set<string>();
