@@ -1,6 +1,15 @@
 /** Passages cut to what a query asks about: the core reads a fraction of the tokens. */
 const wordsIn = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
+/** A "Label: value." sentence's label: a few words of letters before its first colon. */
+const LABEL = /^([\p{L} ]{1,40}):\s*/u;
+
+/** The label and value of a "Label: value." sentence ("Currency", "Philippine peso (PHP)."), if it is one. */
+export function labelOf(sentence: string): { label: string; value: string } | undefined {
+  const match = sentence.match(LABEL);
+  return match ? { label: match[1]!, value: sentence.slice(match[0].length) } : undefined;
+}
+
 /** Abbreviations of names whose full stop ends no sentence: "St. Peter Port", "Mt. Hagen". */
 const ABBREVIATION = /(?:^|[\s(.])(?:\p{L}|St|Ste|Mt|Ft|Col|Urb|Im|Sv|Dr|Jr|Sr|No)\.$/u;
 
@@ -14,7 +23,7 @@ export function sentencesOf(text: string): string[] {
   let from = 0;
   for (const boundary of flat.matchAll(/(?<=[.!?])\s+(?=\p{Lu})/gu)) {
     const before = flat.slice(0, boundary.index);
-    const labelled = /^[\p{L} ]{1,40}:/u.test(flat.slice(boundary.index + boundary[0].length));
+    const labelled = LABEL.test(flat.slice(boundary.index + boundary[0].length));
     if (!labelled && ABBREVIATION.test(before)) continue;
     sentences.push(flat.slice(from, boundary.index));
     from = boundary.index + boundary[0].length;

@@ -4,7 +4,7 @@
  * Texts are byte strings (one char per byte, Latin-1), as grounding.ts compares them.
  */
 
-import { sentencesOf } from "../knowledge/focus.ts";
+import { labelOf, sentencesOf } from "../knowledge/focus.ts";
 
 /** Whether a byte is an ASCII capital. */
 export const isCapital = (code: number) => code >= 65 && code <= 90;
@@ -162,7 +162,8 @@ export interface AnswerOpenings {
   numbers: boolean;
 }
 
-type Turn = { readonly role: string; readonly text: string };
+/** One conversation as the assistant lives it, in order: what it reads, the calls and answers it writes. */
+export type GroundingTrace = Array<{ role: "read" | "call" | "answer"; text: string }>;
 
 /**
  * What the answer after the last step may be, when that step says:
@@ -178,7 +179,7 @@ type Turn = { readonly role: string; readonly text: string };
  * Undefined after anything else.
  */
 export function answerOpenings(
-  trace: readonly Turn[],
+  trace: GroundingTrace,
   wording: ReadonlySet<string>,
 ): AnswerOpenings | undefined {
   const [call, read] = [trace.at(-2), trace.at(-1)];
@@ -204,13 +205,9 @@ export function answerOpenings(
   for (const line of read.text.split("\n")) {
     const passage = line.match(/^\[\d+\] (.*?)(?:\s*\(source: .*)?$/)?.[1] ?? "";
     for (const sentence of sentencesOf(passage)) {
-      const colon = sentence.indexOf(": ");
-      const label = sentence.slice(0, Math.max(colon, 0));
-      if (!/^[\p{L} ]{1,40}$/u.test(label) || !label.toLowerCase().split(" ").some(names)) continue;
-      const listed = sentence
-        .slice(colon + 2)
-        .replace(/\.$/, "")
-        .replace(/\s*\([^)]*\)/g, "");
+      const labelled = labelOf(sentence);
+      if (!labelled?.label.toLowerCase().split(" ").some(names)) continue;
+      const listed = labelled.value.replace(/\.$/, "").replace(/\s*\([^)]*\)/g, "");
       for (const value of listed.split(/,\s+(?=[\p{Lu}\d])/u)) {
         const words = byteString(value).match(WORD) ?? [];
         const [opening, closing] = [words[0], words.at(-1)];

@@ -37,6 +37,7 @@ import {
   answerOpenings,
   byteString,
   type Context,
+  type GroundingTrace,
   isCapital,
   isLetters,
   isWordStart,
@@ -51,6 +52,7 @@ import {
 } from "./grounding-context.ts";
 import type { ProcedureWords } from "./procedure-words.ts";
 
+export type { GroundingTrace } from "./grounding-context.ts";
 export {
   byteString,
   continuingNames,
@@ -112,12 +114,13 @@ export function groundingFor(
   procedureWords: ProcedureWords,
 ): { call: Grounding; answer: Grounding } {
   const context = readContext(trace.filter((turn) => turn.role === "read").map((turn) => turn.text));
+  const wording = new Set((procedureWords.wording ?? []).map(byteString));
   return {
-    call: groundingOver(context, procedureWords.call, { names: true, barred: procedureWords.wording }),
+    call: groundingOver(context, procedureWords.call, { names: true, barred: wording }),
     answer: groundingOver(context, procedureWords.answer, {
       citable: citableHits(trace, procedureWords.call),
       wholeValues: true,
-      openings: answerOpenings(trace, new Set((procedureWords.wording ?? []).map(byteString))),
+      openings: answerOpenings(trace, wording),
     }),
   };
 }
@@ -148,8 +151,8 @@ interface GroundingOptions {
    * start another name ("city Dublin Ireland"). Default false.
    */
   names?: boolean;
-  /** Words never written, though the context has them: a question's wording in a call. Default: none. */
-  barred?: readonly string[];
+  /** Words (byte strings) never written, though the context has them: a question's wording in a call. Default: none. */
+  barred?: ReadonlySet<string>;
   /**
    * What the answer may be after the last step (answerOpenings): unless a procedure word opens it (an
    * abstention), it opens with one of `first` (or a number, where `numbers`) and then ends with one of
@@ -167,11 +170,15 @@ function groundingOver(
   const own = procedureWords.flatMap((word) => wordsOf(byteString(word)));
   const ownWords = new Set(own);
   const words = new Set([...context.words, ...own]);
-  for (const word of options.barred ?? []) words.delete(byteString(word));
+  for (const word of options.barred ?? []) words.delete(word);
   const ending = wholeValues ? new Set([...context.ending, ...own]) : undefined;
   const continuing = names ? context.continuing : undefined;
   const pairs = wholeValues || names ? context.pairs : undefined;
   const tracksWords = citable !== undefined || ending !== undefined;
+  /** The prefixes an answer's first word may have (openings): a value's, or a procedure word's. */
+  const firstPrefixes = openings && prefixesOf([...openings.first, ...own]);
+  /** Whether a word outside `openings.first` may open the answer: a procedure word, or a number where allowed. */
+  const mayOpen = (word: string) => (openings?.numbers && isDigit(word.charCodeAt(0))) || ownWords.has(word);
   /** Whether the value so far may end here: its last word (`word`, or the last one written) ends one. */
   const mayEndValue = (word: string, written: readonly string[]) => {
     if (!ending) return true;
@@ -183,10 +190,6 @@ function groundingOver(
     }
     return ending.has(last);
   };
-  /** The prefixes an answer's first word may have (openings): a value's, or a procedure word's. */
-  const firstPrefixes = openings && prefixesOf([...openings.first, ...own]);
-  /** Whether a word outside `openings.first` may open the answer: a procedure word, or a number where allowed. */
-  const mayOpen = (word: string) => (openings?.numbers && isDigit(word.charCodeAt(0))) || ownWords.has(word);
   const prefixes = prefixesOf(words);
   const start: GroundingState = { word: "" };
   /** Per phrase end: the prefixes of the words that may follow it (its pairs, or a procedure word). */
@@ -359,9 +362,6 @@ export function tokenByteStrings(tokenizer: Tokenizer): string[] {
     texts.push(tokenizer.isSpecial(id) ? "" : Buffer.from(tokenizer.decodeToken(id)).toString("latin1"));
   return texts;
 }
-
-/** One conversation as the assistant lives it, in order: what it reads, the calls and answers it writes. */
-export type GroundingTrace = Array<{ role: "read" | "call" | "answer"; text: string }>;
 
 /**
  * The hits of a conversation that an answer may cite: every `[n] passage` line of what the model read,

@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptFileError } from "../errors.ts";
 import { writeJson } from "../model/checkpoint.ts";
-import { type GroundingTrace, uncitedBytes, wordsOf } from "./grounding.ts";
-import { startsCapital } from "./grounding-context.ts";
+import { type GroundingTrace, startsCapital, uncitedBytes, wordsOf } from "./grounding-context.ts";
 
 /** The words a core writes of its own: in call arguments (`city`, `population`) and in answers (its abstention). */
 export interface ProcedureWords {
