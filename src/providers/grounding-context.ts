@@ -151,6 +151,16 @@ export function readContext(contextTexts: readonly string[]): Context {
   return { words, ending, continuing, pairs };
 }
 
+/** The numbered hits of a search's result, as formatHits writes them: "[n] passage (source: …)". */
+export function hitsOf(text: string): Array<{ number: string; passage: string }> {
+  const hits: Array<{ number: string; passage: string }> = [];
+  for (const line of text.split("\n")) {
+    const hit = line.match(/^\[(\d+)\] (.*?)(?:\s*\(source: .*)?$/);
+    if (hit) hits.push({ number: hit[1]!, passage: hit[2]! });
+  }
+  return hits;
+}
+
 /**
  * What an answer's value may open and end with, from the step before it (answerOpenings): the first
  * words of the values it may be, the last words of those (any, when undefined), and whether a number
@@ -202,8 +212,7 @@ export function answerOpenings(
   const names = (word: string) => forms(word).some((form) => fieldForms.has(form));
   const first = new Set<string>();
   const last = new Set<string>();
-  for (const line of read.text.split("\n")) {
-    const passage = line.match(/^\[\d+\] (.*?)(?:\s*\(source: .*)?$/)?.[1] ?? "";
+  for (const { passage } of hitsOf(read.text)) {
     for (const sentence of sentencesOf(passage)) {
       const labelled = labelOf(sentence);
       if (!labelled?.label.toLowerCase().split(" ").some(names)) continue;

@@ -38,6 +38,7 @@ import {
   byteString,
   type Context,
   type GroundingTrace,
+  hitsOf,
   isCapital,
   isLetters,
   isWordStart,
@@ -373,10 +374,8 @@ export function citableHits(trace: GroundingTrace, procedureWords: readonly stri
   for (const turn of trace) {
     if (turn.role === "answer") continue;
     if (turn.role === "read") {
-      for (const line of turn.text.split("\n")) {
-        const hit = line.match(/^\[(\d+)\] (.*)$/);
-        if (hit) hits.push({ number: hit[1], words: new Set(wordsOf(byteString(hit[2]))), supported: false });
-      }
+      for (const { number, passage } of hitsOf(turn.text))
+        hits.push({ number, words: new Set(wordsOf(byteString(passage))), supported: false });
       continue;
     }
     const named = wordsOf(byteString(turn.text)).filter((word) => !own.has(word));
