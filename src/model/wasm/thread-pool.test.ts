@@ -1,4 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { packageRoot } from "../../paths.ts";
 import { matmul, matmulWeightGrad } from "../kernels.ts";
 import { Random } from "../random.ts";
 import { allocFloats, freeFloats } from "./runtime.ts";
@@ -59,6 +62,18 @@ describe("thread pool", () => {
     expect(out.array.every((value) => Math.abs(value - 1) < 1e-6)).toBe(true);
     for (const buffer of [x, weight, out]) freeFloats(buffer);
   });
+
+  it("never loses count of a job's chunks when jobs of different sizes follow each other closely", () => {
+    // A worker that woke late once claimed chunks of the last job with the next job's chunk count:
+    // the count of chunks done overshot and the caller waited forever. Run where a hang can time out.
+    const stress = join(packageRoot, "test/helpers/thread-pool-stress.ts");
+    const child = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), stress, "50000"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(child.signal).toBeNull();
+    expect(JSON.parse(child.stdout)).toEqual({ calls: 50_000, wrong: 0 });
+  }, 40_000);
 
   it("rejects a nonsensical thread count", () => {
     expect(() => new ThreadPool(0)).toThrow(/thread count/);

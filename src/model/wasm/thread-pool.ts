@@ -5,11 +5,14 @@
  * chunks, and the main thread never waits for a worker that has not woken up: it does the work itself.
  * Chunk boundaries are multiples of the kernel's block, so results do not depend on which thread ran what.
  *
- * Claims go through one shared word, (job generation << 16) | next chunk index, changed by
- * compare-and-swap: a worker that wakes late, still holding an old job's arguments, cannot claim a chunk
- * of a newer job. A job's arguments are rewritten only after all its chunks are done, so a successful
- * claim always runs with the arguments it read. Workers spin briefly before sleeping, so back-to-back
- * kernels (a forward pass) do not pay a wake-up each time.
+ * Claims go through one shared word, (job generation << INDEX_BITS) | next chunk index, changed by
+ * compare-and-swap. A new job first closes the last one's claims (the word takes the new generation and
+ * an index no job reaches), then writes its fields and arguments, then opens its own claims: a worker
+ * that wakes late, still holding an old generation, claims nothing, even after reading a newer job's
+ * chunk count. The fields are read with atomics before a claim and the arguments after it, and a job
+ * is not finished until every claimed chunk is done, so a claimed chunk runs with its own job's
+ * arguments. Workers spin briefly before sleeping, so back-to-back kernels (a forward pass) do not pay
+ * a wake-up each time.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -28,6 +31,13 @@ const CHUNK = 8;
 const CHUNKS = 9;
 const FAILED = 10;
 const SHUTDOWN = 11;
+/** Low bits of the claim word: the next chunk index; the high bits hold the job's generation. */
+const INDEX_BITS = 11;
+const INDEX_MASK = (1 << INDEX_BITS) - 1;
+/** A claim word's index that no job's chunk count reaches: claims closed. */
+const CLOSED = INDEX_MASK;
+/** Generations wrap within the claim word's remaining bits (20: a million jobs). */
+const GENERATION_MASK = (1 << (31 - INDEX_BITS)) - 1;
 const ARGS_OFFSET_BYTES = 64;
 const MAX_ARGS = 32;
 
@@ -51,34 +61,34 @@ const kernelNames: KernelName[] = [
 
 /**
  * Claims and runs chunks of the current job until none is left; shared by the main thread and the
- * workers (as source text for the latter). Returns false if a kernel threw.
+ * workers (as source text for the latter). `job` reads the kernel and its arguments, once, after the
+ * first claim (they cannot change until that chunk is done). A kernel that throws marks the job FAILED
+ * before its chunk counts as done, so the caller sees it.
  */
 function runChunks(
   ctrl: Int32Array,
   generation: number,
-  kernel: (...args: number[]) => void,
-  call: number[],
-): boolean {
-  const startArg = ctrl[START_ARG];
-  const low = ctrl[RANGE_LOW];
-  const high = ctrl[RANGE_HIGH];
-  const chunk = ctrl[CHUNK];
-  const chunks = ctrl[CHUNKS];
-  const tag = (generation & 0x7fff) << 16;
-  let ok = true;
+  job: () => { kernel: (...args: number[]) => void; call: number[] },
+): void {
+  const tag = generation << INDEX_BITS;
+  let claimed: { kernel: (...args: number[]) => void; call: number[] } | undefined;
   for (;;) {
     const word = Atomics.load(ctrl, CLAIM);
-    if ((word & 0x7fff0000) !== tag || (word & 0xffff) >= chunks) return ok;
+    // Another job's word, or this job's chunks all claimed (or its claims not open yet).
+    if (word >>> INDEX_BITS !== generation || (word & INDEX_MASK) >= Atomics.load(ctrl, CHUNKS)) return;
     if (Atomics.compareExchange(ctrl, CLAIM, word, word + 1) !== word) continue;
-    const start = low + (word & 0xffff) * chunk;
+    claimed ??= job();
+    const { kernel, call } = claimed;
+    const startArg = Atomics.load(ctrl, START_ARG);
+    const start = Atomics.load(ctrl, RANGE_LOW) + (word - tag) * Atomics.load(ctrl, CHUNK);
     call[startArg] = start;
-    call[startArg + 1] = Math.min(high, start + chunk);
+    call[startArg + 1] = Math.min(Atomics.load(ctrl, RANGE_HIGH), start + Atomics.load(ctrl, CHUNK));
     try {
       kernel(...call);
     } catch {
-      ok = false;
+      Atomics.store(ctrl, FAILED, 1);
     }
-    if (Atomics.add(ctrl, DONE, 1) + 1 === chunks) Atomics.notify(ctrl, DONE);
+    if (Atomics.add(ctrl, DONE, 1) + 1 === Atomics.load(ctrl, CHUNKS)) Atomics.notify(ctrl, DONE);
   }
 }
 
@@ -91,6 +101,7 @@ const ctrl = new Int32Array(control);
 const args = new Float64Array(control, ${ARGS_OFFSET_BYTES}, ${MAX_ARGS});
 const [GENERATION, CLAIM, DONE, FUNCTION, ARG_COUNT, START_ARG, RANGE_LOW, RANGE_HIGH, CHUNK, CHUNKS, FAILED, SHUTDOWN] =
   [${GENERATION}, ${CLAIM}, ${DONE}, ${FUNCTION}, ${ARG_COUNT}, ${START_ARG}, ${RANGE_LOW}, ${RANGE_HIGH}, ${CHUNK}, ${CHUNKS}, ${FAILED}, ${SHUTDOWN}];
+const [INDEX_BITS, INDEX_MASK] = [${INDEX_BITS}, ${INDEX_MASK}];
 const runChunks = ${runChunks.toString()};
 let seen = 0;
 for (;;) {
@@ -100,8 +111,11 @@ for (;;) {
   }
   seen = Atomics.load(ctrl, GENERATION);
   if (Atomics.load(ctrl, SHUTDOWN) === 1) break;
-  const call = Array.from(args.subarray(0, ctrl[ARG_COUNT]));
-  if (!runChunks(ctrl, seen, kernels[ctrl[FUNCTION]], call)) Atomics.store(ctrl, FAILED, 1);
+  const job = () => ({
+    kernel: kernels[Atomics.load(ctrl, FUNCTION)],
+    call: Array.from(args.subarray(0, Atomics.load(ctrl, ARG_COUNT))),
+  });
+  runChunks(ctrl, seen, job);
 }
 `;
 
@@ -160,34 +174,37 @@ export class ThreadPool {
     const chunk = Math.ceil(units / Math.min(units, this.threads * CHUNKS_PER_THREAD)) * align;
     const chunks = Math.ceil((high - low) / chunk);
     const ctrl = this.ctrl;
-    const generation = (ctrl[GENERATION] + 1) & 0x7fff;
+    const generation = (Atomics.load(ctrl, GENERATION) + 1) & GENERATION_MASK;
+    // Close the last job's claims before its fields change (see the header).
+    Atomics.store(ctrl, CLAIM, (generation << INDEX_BITS) | CLOSED);
     this.args.set(args);
-    ctrl[FUNCTION] = kernelNames.indexOf(name);
-    ctrl[ARG_COUNT] = args.length;
-    ctrl[START_ARG] = startArg;
-    ctrl[RANGE_LOW] = low;
-    ctrl[RANGE_HIGH] = high;
-    ctrl[CHUNK] = chunk;
-    ctrl[CHUNKS] = chunks;
-    ctrl[FAILED] = 0;
+    Atomics.store(ctrl, FUNCTION, kernelNames.indexOf(name));
+    Atomics.store(ctrl, ARG_COUNT, args.length);
+    Atomics.store(ctrl, START_ARG, startArg);
+    Atomics.store(ctrl, RANGE_LOW, low);
+    Atomics.store(ctrl, RANGE_HIGH, high);
+    Atomics.store(ctrl, CHUNK, chunk);
+    Atomics.store(ctrl, CHUNKS, chunks);
+    Atomics.store(ctrl, FAILED, 0);
     Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, CLAIM, generation << 16);
+    Atomics.store(ctrl, CLAIM, generation << INDEX_BITS);
     Atomics.store(ctrl, GENERATION, generation);
     Atomics.notify(ctrl, GENERATION);
-    const ok = runChunks(ctrl, generation, kernel, args);
+    runChunks(ctrl, generation, () => ({ kernel, call: args }));
     let polls = 0;
     for (;;) {
       const done = Atomics.load(ctrl, DONE);
       if (done === chunks) break;
+      if (done > chunks) throw new Error(`cogcore thread pool: ${done} of ${chunks} chunks done`);
       if (++polls > SPIN_POLLS) Atomics.wait(ctrl, DONE, done, 1);
     }
-    if (!ok || ctrl[FAILED]) throw new Error(`cogcore kernel ${name} failed`);
+    if (Atomics.load(ctrl, FAILED)) throw new Error(`cogcore kernel ${name} failed`);
   }
 
   /** Stops the workers; the pool cannot be used afterwards. */
   async close(): Promise<void> {
     Atomics.store(this.ctrl, SHUTDOWN, 1);
-    Atomics.store(this.ctrl, GENERATION, (this.ctrl[GENERATION] + 1) & 0x7fff);
+    Atomics.store(this.ctrl, GENERATION, (this.ctrl[GENERATION] + 1) & GENERATION_MASK);
     Atomics.notify(this.ctrl, GENERATION);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
