@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseBudget, parseConfig } from "./config.ts";
+import { agentOptionsFor, CORE_RESAMPLE, CORE_SEARCH } from "./curriculum/solve.ts";
 import { ConfigError } from "./errors.ts";
 import { resolvePaths } from "./paths.ts";
 
@@ -49,6 +50,21 @@ describe("config", () => {
     expect(() => parseConfig({ models: { a: { provider: "openai", apiKeyEnv: "not a name" } } })).toThrow(
       /apiKeyEnv/,
     );
+  });
+
+  it("takes a model's resampling, and gives a core its default and other providers none", () => {
+    const config = parseConfig({
+      models: {
+        small: { provider: "core", resample: { runs: 2, temperature: 1 } },
+        big: { provider: "openai" },
+      },
+    });
+    expect(agentOptionsFor(config.models.small!).resample).toEqual({ runs: 2, temperature: 1 });
+    expect(agentOptionsFor({ provider: "core" })).toEqual({ ...CORE_SEARCH, resample: CORE_RESAMPLE });
+    expect(agentOptionsFor(config.models.big!)).toEqual({});
+    expect(() =>
+      parseConfig({ models: { a: { provider: "core", resample: { runs: 40, temperature: 1 } } } }),
+    ).toThrow(/models\.a\.resample\.runs/);
   });
 
   it("reports malformed JSON with a line and column", () => {

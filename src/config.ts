@@ -38,6 +38,14 @@ export const ModelConfigSchema = z
     maxRetries: z.number().int().min(0).max(10).optional(),
     /** Most output tokens per model call, thinking included. Default: the provider's (4096 for anthropic). */
     maxOutputTokens: z.number().int().positive().optional(),
+    /**
+     * Runs the agent samples again when a run fails its self-check (docs/agent.md), and their
+     * temperature. Default: `{"runs": 8, "temperature": 0.7}` for a core model; none for the others.
+     */
+    resample: z
+      .object({ runs: z.number().int().min(0).max(32), temperature: z.number().positive().max(2) })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -5,7 +5,7 @@
  *   registry.register(createAskTool({ model: () => resolveModel("core", config, { tools: registry }), … }));
  */
 import { z } from "zod";
-import { searchOptionsFor } from "../curriculum/solve.ts";
+import { agentOptionsFor } from "../curriculum/solve.ts";
 import type { KnowledgeStore } from "../knowledge/types.ts";
 import type { ResolvedModel } from "../providers/registry.ts";
 import type { ToolRegistry } from "../tools/registry.ts";
@@ -55,7 +55,7 @@ export function createAskTool(options: AskToolOptions): Tool<z.infer<typeof AskI
         tools: registryExecutor(options.tools),
         budget: options.budget ?? "auto",
         maxOutputTokens: entry.maxOutputTokens,
-        ...searchOptionsFor(entry.provider),
+        ...agentOptionsFor(entry),
         abortSignal: signal,
       });
       const citations = result.citations.map(({ n, id, source, text }) => ({ n, id, source, text }));

@@ -7,6 +7,9 @@
  *   result │ [1] Lyon is a city … (2 ms)
  *   answer │ 179,581 more people live in Lyon [1] than in Nice [2].
  *   ── done · 3 steps · 1.24 s · tokens 310 prompt / 95 completion / 12 reasoning
+ *
+ * A run that fails the agent's self-check (runAgent's `resample`) is followed by a `check` line and the
+ * next run: "check │ run 1: the searches named nothing of “Nice”; sampling run 2".
  */
 import pc from "picocolors";
 import { colorsFor } from "../log.ts";
@@ -79,6 +82,14 @@ export function createTraceRenderer(options: TraceRendererOptions = {}): (event:
       case "step-finish":
         closeOpen();
         return;
+      case "self-check": {
+        closeOpen();
+        const verdict =
+          event.next === "sample"
+            ? `run ${event.attempt}: ${event.failure}; sampling run ${event.attempt + 1}`
+            : `no sampled run passed; keeping run ${event.kept}`;
+        return line("check", verdict, colors.yellow);
+      }
       case "finish": {
         closeOpen();
         const { promptTokens, completionTokens, reasoningTokens } = event.usage;

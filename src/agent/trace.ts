@@ -22,6 +22,15 @@ export type TraceEvent =
     }
   | { type: "step-finish"; at: number; step: number; finishReason: string; usage: Usage; durationMs: number }
   | {
+      /** Run `attempt` failed the self-check: another run is sampled, or (`keep`) run `kept` is kept. */
+      type: "self-check";
+      at: number;
+      attempt: number;
+      failure: string | undefined;
+      next: "sample" | "keep";
+      kept?: number;
+    }
+  | {
       type: "finish";
       at: number;
       steps: number;

@@ -84,6 +84,16 @@ export interface BudgetReport {
   prediction?: DifficultyPrediction;
 }
 
+/** How resampling went (runAgent's `resample`), when the first run failed the self-check. */
+export interface SelfCheckReport {
+  /** Runs made, the first included. */
+  attempts: number;
+  /** The run kept (1-based): the first that passed, else 1. */
+  kept: number;
+  /** Why each run failed the self-check (self-check.ts), or undefined where it passed. */
+  failures: Array<string | undefined>;
+}
+
 export interface AgentResult {
   /** The answer, or "I don't know: …" when abstaining. */
   answer: string;
@@ -100,4 +110,6 @@ export interface AgentResult {
   warnings: string[];
   trace: TraceEvent[];
   durationMs: number;
+  /** Present when the first run failed the self-check and the agent sampled more (`resample`). */
+  selfCheck?: SelfCheckReport;
 }

@@ -2,7 +2,7 @@
 import type { CommandModule } from "yargs";
 import type { AgentResult } from "../agent/types.ts";
 import { parseBudget } from "../config.ts";
-import { searchOptionsFor } from "../curriculum/solve.ts";
+import { agentOptionsFor } from "../curriculum/solve.ts";
 import { InvalidInputError } from "../errors.ts";
 import type { KnowledgeStore } from "../knowledge/types.ts";
 import { type GlobalOptions, loadContext } from "./context.ts";
@@ -100,7 +100,7 @@ export const askCommand: CommandModule<GlobalOptions, AskArgs> = {
         budget: budget ?? context.config.budget,
         maxOutputTokens: entry.maxOutputTokens,
         // A core model is trained on searches of CORE_SEARCH_K focused hits (src/curriculum/solve.ts).
-        ...searchOptionsFor(entry.provider),
+        ...agentOptionsFor(entry),
         onEvent: args.trace ? createTraceRenderer() : undefined,
         abortSignal: controller.signal,
       });
@@ -125,6 +125,7 @@ export function toJson(result: AgentResult) {
     budget: result.budget,
     steps: result.steps,
     ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+    ...(result.selfCheck ? { selfCheck: result.selfCheck } : {}),
     durationMs: Math.round(result.durationMs),
   };
 }

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { registryExecutor } from "../agent/registry-executor.ts";
 import { parseBudget } from "../config.ts";
-import { searchOptionsFor } from "../curriculum/solve.ts";
+import { agentOptionsFor, CORE_RESAMPLE } from "../curriculum/solve.ts";
 import { NotFoundError } from "../errors.ts";
 import { renderEvalReport } from "../eval/report-html.ts";
 import { generateWorldQA } from "../eval/worldqa/generate.ts";
@@ -31,6 +31,7 @@ interface EvalArgs extends GlobalOptions {
   budget?: string;
   "held-out-phrasings"?: boolean;
   tools?: boolean;
+  resample?: number;
   json?: boolean;
   report?: string;
 }
@@ -52,6 +53,11 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
       .option("held-out-phrasings", {
         type: "boolean",
         describe: "Ask with phrasings never used in training",
+      })
+      .option("resample", {
+        type: "number",
+        describe:
+          "Runs sampled again when a run fails the agent's self-check (default: the model's; 0: none)",
       })
       .option("tools", {
         type: "boolean",
@@ -84,7 +90,11 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
         questions,
         knowledge,
         tools: registryExecutor(tools),
-        ...searchOptionsFor(entry.provider),
+        ...agentOptionsFor(
+          args.resample === undefined
+            ? entry
+            : { ...entry, resample: { ...CORE_RESAMPLE, ...entry.resample, runs: args.resample } },
+        ),
         noTools,
         budget: args.budget !== undefined ? parseBudget(args.budget) : context.config.budget,
         progress: !args.quiet,

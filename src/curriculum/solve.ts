@@ -7,6 +7,7 @@
  * as correct or would not pass the agent's evidence rule, is dropped with the reason counted.
  */
 import { EvidenceLedger, formatHits, judgeAnswer } from "../agent/evidence.ts";
+import type { ResampleOptions } from "../agent/run-agent.ts";
 import type { KnowledgeSearch } from "../agent/types.ts";
 import { scoreAnswer } from "../eval/worldqa/score.ts";
 import type { WorldQuestion } from "../eval/worldqa/types.ts";
@@ -20,9 +21,20 @@ export const CORE_SEARCH_K = 3;
 /** The agent's search as the curriculum shows it to a core: CORE_SEARCH_K hits, focused. */
 export const CORE_SEARCH = { searchK: CORE_SEARCH_K, focusHits: true } as const;
 
-/** The agent's search options for a model of this provider: CORE_SEARCH for a core, else the defaults. */
-export function searchOptionsFor(provider: string): Partial<typeof CORE_SEARCH> {
-  return provider === "core" ? CORE_SEARCH : {};
+/** A core's resampling when a run fails the agent's self-check (runAgent's `resample`). */
+export const CORE_RESAMPLE = { runs: 8, temperature: 0.7 } as const;
+
+/**
+ * The agent's options for a model: a core searches as its curriculum showed it (CORE_SEARCH) and
+ * resamples (CORE_RESAMPLE); the model's own `resample` comes first.
+ */
+export function agentOptionsFor(entry: {
+  provider: string;
+  resample?: ResampleOptions;
+}): Partial<typeof CORE_SEARCH> & { resample?: ResampleOptions } {
+  const core = entry.provider === "core";
+  const resample = entry.resample ?? (core ? CORE_RESAMPLE : undefined);
+  return { ...(core ? CORE_SEARCH : {}), ...(resample ? { resample } : {}) };
 }
 
 export interface SolverTools {

@@ -14,6 +14,7 @@ const item = (type: QuestionType, kind: string, outcome: Outcome, tokens = 10): 
   completionTokens: tokens,
   steps: 2,
   calls: ["search(x)"],
+  attempts: 1,
   durationMs: 1,
 });
 

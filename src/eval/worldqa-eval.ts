@@ -10,7 +10,7 @@
  * the agent's evidence rule would turn every ungrounded answer into an abstention and hide what the
  * model would have said. A model that learned procedure, not facts, gets almost none of these right.
  */
-import { runAgent } from "../agent/run-agent.ts";
+import { type ResampleOptions, runAgent } from "../agent/run-agent.ts";
 import type { KnowledgeSearch, ToolExecutor } from "../agent/types.ts";
 import { scoreCitedAnswer } from "../curriculum/solve.ts";
 import { createProgress } from "../progress.ts";
@@ -29,6 +29,8 @@ export interface WorldQAEvalOptions {
   searchK?: number;
   /** Focused hits (runAgent's focusHits). Default false. */
   focusHits?: boolean;
+  /** Sample again when a run fails the self-check (runAgent's resample). Default: none. */
+  resample?: ResampleOptions;
   /** Offer no tools and score the model's own answer. Default false. */
   noTools?: boolean;
   /** Thinking budget per question. Default "auto". */
@@ -54,6 +56,8 @@ export interface WorldQAItem {
   steps: number;
   /** The calls made, in compact form. */
   calls: string[];
+  /** Runs made: more than 1 when the first failed the self-check and the agent sampled more. */
+  attempts: number;
   durationMs: number;
 }
 
@@ -106,6 +110,7 @@ async function evaluateOne(question: WorldQuestion, options: WorldQAEvalOptions)
     ...(options.noTools ? {} : { knowledge: options.knowledge, tools: options.tools }),
     searchK: options.searchK,
     focusHits: options.focusHits,
+    resample: options.resample,
     budget: options.budget,
     abortSignal: options.abortSignal,
   });
@@ -128,6 +133,7 @@ async function evaluateOne(question: WorldQuestion, options: WorldQAEvalOptions)
     calls: result.steps.flatMap((step) =>
       step.toolCalls.map((call) => `${call.toolName}(${describeInput(call.input)})`),
     ),
+    attempts: result.selfCheck?.attempts ?? 1,
     durationMs: result.durationMs,
   };
 }

@@ -47,6 +47,9 @@ export const JOINER = new RegExp(`^(?:${JOINERS.join("|")})$`);
 export const JOINER_PREFIXES = prefixesOf(JOINERS);
 const TOKEN = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+|[^\sA-Za-z\d\x80-\xff]/g;
 
+/** A text's tokens, citation markers blanked: words as WORD splits them, and each other character. */
+export const tokensOf = (text: string) => [...uncitedBytes(text).matchAll(TOKEN)];
+
 /**
  * The words after which a value may end: those that some context text ends a name or a phrase with.
  * A word does not end one where the text goes on with a capitalised word, directly or across joiners
@@ -237,7 +240,7 @@ export function answerOpenings(
  */
 export function nameStarts(question: string, wording: ReadonlySet<string>): Set<string> {
   const starts = new Set<string>();
-  const tokens = [...uncitedBytes(question).matchAll(TOKEN)];
+  const tokens = tokensOf(question);
   const text = (index: number) => tokens[index]?.[0] ?? "";
   const isName = (index: number) => mayStartName(text(index)) && !wording.has(text(index));
   const joinsName = (token: string) =>
