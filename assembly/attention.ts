@@ -104,6 +104,29 @@ export function attention_forward(
   }
 }
 
+// dS = P ⊙ (dP − Σ P ⊙ dP) · scale in place over one row of `length` floats (dRow holds dP).
+function softmaxBackwardRow(dRow: usize, pRow: usize, length: i32, scale: f32): void {
+  const end = (<usize>length) << 2;
+  const end4 = (<usize>(length & ~3)) << 2;
+  let acc = f32x4.splat(0);
+  let at: usize = 0;
+  for (; at < end4; at += 16) acc = f32x4.add(acc, f32x4.mul(v128.load(pRow + at), v128.load(dRow + at)));
+  let dot: f32 =
+    f32x4.extract_lane(acc, 0) +
+    f32x4.extract_lane(acc, 1) +
+    (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  for (; at < end; at += 4) dot += load<f32>(pRow + at) * load<f32>(dRow + at);
+  const dots = f32x4.splat(dot);
+  const scales = f32x4.splat(scale);
+  for (at = 0; at < end4; at += 16)
+    v128.store(
+      dRow + at,
+      f32x4.mul(f32x4.mul(v128.load(pRow + at), f32x4.sub(v128.load(dRow + at), dots)), scales),
+    );
+  for (; at < end; at += 4)
+    store<f32>(dRow + at, load<f32>(pRow + at) * (load<f32>(dRow + at) - dot) * scale);
+}
+
 // Backward of one query head of a training sequence (startPos 0, n = T rows). Given probs P (T, ldp) and
 // dout (T, headSize): dq = dS·k, dk += dSᵀ·q, dv += Pᵀ·dout with dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale and
 // dP = dout·vᵀ. dscores (T, ldp) is scratch.
@@ -134,13 +157,7 @@ function attentionHeadBackward(
       const length = r0 + r + 1;
       const dRow = d0 + ((<usize>r * <usize>ldp) << 2);
       const pRow = probs + ((<usize>(r0 + r) * <usize>ldp) << 2);
-      let dot: f32 = 0;
-      for (let j = 0; j < length; j++)
-        dot += load<f32>(pRow + ((<usize>j) << 2)) * load<f32>(dRow + ((<usize>j) << 2));
-      for (let j = 0; j < length; j++) {
-        const at = (<usize>j) << 2;
-        store<f32>(dRow + at, load<f32>(pRow + at) * (load<f32>(dRow + at) - dot) * scale);
-      }
+      softmaxBackwardRow(dRow, pRow, length, scale);
       zero(dRow, length, cols);
     }
     matmul_nn(dq + ((<usize>r0 * <usize>ldq) << 2), d0, keys, headSize, cols, ldq, ldp, 1, ldkv, 0, rows, 0);
