@@ -7,7 +7,9 @@ import { createPythonTool, type PythonResultData, type PythonTool } from "./pyth
 let tool: PythonTool;
 
 beforeAll(async () => {
-  tool = createPythonTool({ snapshotDir: TEST_SNAPSHOT_DIR, graceMs: 500 });
+  // The interrupt lands in milliseconds; the grace before a kill allows for a machine busy with other
+  // tests, where a 500 ms grace once ran out and the process was replaced.
+  tool = createPythonTool({ snapshotDir: TEST_SNAPSHOT_DIR, graceMs: 2000 });
   await tool.pool.warm();
 }, SANDBOX_START_TIMEOUT_MS);
 afterAll(() => tool.close?.());
