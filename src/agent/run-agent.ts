@@ -16,18 +16,17 @@ import {
   type ToolCallPart,
   type ToolDefinition,
   type ToolResultPart,
-  type Usage,
 } from "../providers/spec.ts";
 import { predictDifficulty } from "./difficulty.ts";
 import { EvidenceLedger, formatHits, judgeAnswer } from "./evidence.ts";
 import { SEARCH_TOOL_DESCRIPTION, SYSTEM_PROMPT } from "./prompt.ts";
-import { selfCheckFailure } from "./self-check.ts";
+import { resampleOnFailure } from "./self-check.ts";
 import { createTraceRecorder, type TraceEvent, type TraceRecorder } from "./trace.ts";
 import type {
   AgentResult,
   BudgetReport,
   KnowledgeSearch,
-  SelfCheckReport,
+  ResampleOptions,
   StepRecord,
   ToolCallRecord,
   ToolExecutor,
@@ -82,49 +81,21 @@ interface RunState {
   tools: ToolDefinition[];
 }
 
-export interface ResampleOptions {
-  /** Most runs after the first. */
-  runs: number;
-  /** Their sampling temperature. */
-  temperature: number;
-}
-
 export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   if (!options.question.trim())
     throw new InvalidInputError("the question is empty", { expected: "a question" });
   const maxSteps = options.maxSteps ?? 6;
   if (!Number.isInteger(maxSteps) || maxSteps < 1)
     throw new InvalidInputError(`maxSteps is ${maxSteps}`, { expected: "a whole number ≥ 1" });
-  const { runs = 0, temperature = 0 } = options.knowledge ? (options.resample ?? {}) : {};
-  if (!Number.isInteger(runs) || runs < 0)
-    throw new InvalidInputError(`resample.runs is ${runs}`, { expected: "a whole number ≥ 0" });
+  const resample = options.knowledge ? options.resample : undefined;
+  if (resample && (!Number.isInteger(resample.runs) || resample.runs < 0))
+    throw new InvalidInputError(`resample.runs is ${resample.runs}`, { expected: "a whole number ≥ 0" });
   const trace = createTraceRecorder(options.onEvent);
   const first = await runOnce(options, maxSteps, trace);
-  let failure = runs > 0 ? selfCheckFailure(options.question, first) : undefined;
-  if (failure === undefined) return first;
-  const failures: Array<string | undefined> = [failure];
-  let usage = first.usage;
-  for (let attempt = 2; attempt <= runs + 1 && !options.abortSignal?.aborted; attempt++) {
-    trace.emit({ type: "self-check", attempt: attempt - 1, failure, next: "sample" });
-    const run = await runOnce({ ...options, temperature, seed: attempt - 1 }, maxSteps, trace);
-    usage = addUsage(usage, run.usage);
-    failure = selfCheckFailure(options.question, run);
-    failures.push(failure);
-    if (failure === undefined)
-      return resampled(run, { attempts: attempt, kept: attempt, failures }, usage, trace);
-  }
-  trace.emit({ type: "self-check", attempt: failures.length, failure, next: "keep", kept: 1 });
-  return resampled(first, { attempts: failures.length, kept: 1, failures }, usage, trace);
-}
-
-/** The kept run of several, with the tokens and time of them all. */
-function resampled(
-  run: AgentResult,
-  selfCheck: SelfCheckReport,
-  usage: Usage,
-  trace: TraceRecorder,
-): AgentResult {
-  return { ...run, usage, selfCheck, trace: trace.events, durationMs: trace.now() };
+  if (!resample || resample.runs === 0) return first;
+  return resampleOnFailure(options.question, first, resample, trace, (temperature, seed) =>
+    options.abortSignal?.aborted ? undefined : runOnce({ ...options, temperature, seed }, maxSteps, trace),
+  );
 }
 
 /** One run of the agent loop, recording into `trace`. */

@@ -16,7 +16,9 @@
  *   selfCheckFailure(question, result)   // "the searches named nothing of “Ahlen”", or undefined
  */
 import { byteString, JOINER, mayStartName, tokensOf, wordsOf } from "../providers/grounding-context.ts";
-import type { Abstention, StepRecord } from "./types.ts";
+import { addUsage } from "../providers/spec.ts";
+import type { TraceRecorder } from "./trace.ts";
+import type { Abstention, AgentResult, ResampleOptions, StepRecord } from "./types.ts";
 
 /** What may join two words of one name besides a joiner word ("and" excepted). */
 const NAME_GAP = new Set(["-", "'", ","]);
@@ -94,4 +96,36 @@ export function selfCheckFailure(
     else return `the searches named nothing of “${names[index].words.map(utf8).join(" ")}”`;
   }
   return undefined;
+}
+
+/**
+ * runAgent's resampling: when `first` fails the self-check, runs again (`runAgain`: seeds 1, 2, … at the
+ * temperature; undefined once aborted) until a run passes or `runs` are spent, and keeps the first that
+ * passes, else `first`. The result's usage, trace and time cover every run; `selfCheck` says how it went.
+ */
+export async function resampleOnFailure(
+  question: string,
+  first: AgentResult,
+  { runs, temperature }: ResampleOptions,
+  trace: TraceRecorder,
+  runAgain: (temperature: number, seed: number) => Promise<AgentResult> | undefined,
+): Promise<AgentResult> {
+  let failure = selfCheckFailure(question, first);
+  if (failure === undefined) return first;
+  const failures: Array<string | undefined> = [failure];
+  let usage = first.usage;
+  let kept = first;
+  for (let seed = 1; seed <= runs && failure !== undefined; seed++) {
+    trace.emit({ type: "self-check", attempt: seed, failure, next: "sample" });
+    const run = await runAgain(temperature, seed);
+    if (!run) break;
+    usage = addUsage(usage, run.usage);
+    failure = selfCheckFailure(question, run);
+    failures.push(failure);
+    if (failure === undefined) kept = run;
+  }
+  if (failure !== undefined)
+    trace.emit({ type: "self-check", attempt: failures.length, failure, next: "keep", kept: 1 });
+  const selfCheck = { attempts: failures.length, kept: kept === first ? 1 : failures.length, failures };
+  return { ...kept, usage, selfCheck, trace: trace.events, durationMs: trace.now() };
 }

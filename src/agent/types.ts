@@ -84,6 +84,14 @@ export interface BudgetReport {
   prediction?: DifficultyPrediction;
 }
 
+/** Runs sampled again when a run fails the self-check (runAgent's `resample`). */
+export interface ResampleOptions {
+  /** Most runs after the first. */
+  runs: number;
+  /** Their sampling temperature. */
+  temperature: number;
+}
+
 /** How resampling went (runAgent's `resample`), when the first run failed the self-check. */
 export interface SelfCheckReport {
   /** Runs made, the first included. */

@@ -7,8 +7,7 @@
  * as correct or would not pass the agent's evidence rule, is dropped with the reason counted.
  */
 import { EvidenceLedger, formatHits, judgeAnswer } from "../agent/evidence.ts";
-import type { ResampleOptions } from "../agent/run-agent.ts";
-import type { KnowledgeSearch } from "../agent/types.ts";
+import type { KnowledgeSearch, ResampleOptions } from "../agent/types.ts";
 import { scoreAnswer } from "../eval/worldqa/score.ts";
 import type { WorldQuestion } from "../eval/worldqa/types.ts";
 import { ABSTENTION, type CoreTurn } from "../model/chat-template.ts";

@@ -10,8 +10,8 @@
  * the agent's evidence rule would turn every ungrounded answer into an abstention and hide what the
  * model would have said. A model that learned procedure, not facts, gets almost none of these right.
  */
-import { type ResampleOptions, runAgent } from "../agent/run-agent.ts";
-import type { KnowledgeSearch, ToolExecutor } from "../agent/types.ts";
+import { runAgent } from "../agent/run-agent.ts";
+import type { KnowledgeSearch, ResampleOptions, ToolExecutor } from "../agent/types.ts";
 import { scoreCitedAnswer } from "../curriculum/solve.ts";
 import { createProgress } from "../progress.ts";
 import type { LanguageModel } from "../providers/spec.ts";
