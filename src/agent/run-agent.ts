@@ -15,12 +15,12 @@ import {
   type ThinkingBudget,
   type ToolCallPart,
   type ToolDefinition,
-  type ToolResultPart,
 } from "../providers/spec.ts";
 import { predictDifficulty } from "./difficulty.ts";
-import { EvidenceLedger, formatHits, judgeAnswer } from "./evidence.ts";
+import { EvidenceLedger, judgeAnswer } from "./evidence.ts";
 import { SEARCH_TOOL_DESCRIPTION, SYSTEM_PROMPT } from "./prompt.ts";
 import { resampleOnFailure } from "./self-check.ts";
+import { executeCalls, type RunState, toResultPart } from "./tool-calls.ts";
 import { createTraceRecorder, type TraceEvent, type TraceRecorder } from "./trace.ts";
 import type {
   AgentResult,
@@ -28,9 +28,7 @@ import type {
   KnowledgeSearch,
   ResampleOptions,
   StepRecord,
-  ToolCallRecord,
   ToolExecutor,
-  ToolOutcome,
 } from "./types.ts";
 
 export interface RunAgentOptions {
@@ -71,14 +69,6 @@ export interface RunAgentOptions {
   /** Receives every trace event as it happens (the --trace renderer). */
   onEvent?: (event: TraceEvent) => void;
   abortSignal?: AbortSignal;
-}
-
-interface RunState {
-  options: RunAgentOptions;
-  trace: TraceRecorder;
-  ledger: EvidenceLedger;
-  toolOutputs: string[];
-  tools: ToolDefinition[];
 }
 
 export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
@@ -308,105 +298,4 @@ async function relayStream(
   throw new InvalidResponseError(`the ${state.options.model.provider} stream ended without a finish part`, {
     expected: "a stream closed by a finish part",
   });
-}
-
-function toResultPart(record: ToolCallRecord): ToolResultPart {
-  return {
-    type: "tool-result",
-    toolCallId: record.toolCallId,
-    toolName: record.toolName,
-    output: record.content,
-    isError: record.isError,
-  };
-}
-
-/** Runs the step's tool calls concurrently; each gets its own timeout. */
-async function executeCalls(state: RunState, calls: ToolCallPart[], step: number): Promise<ToolCallRecord[]> {
-  return Promise.all(
-    calls.map(async (call) => {
-      const started = state.trace.now();
-      const { outcome, hitNumbers } = await executeCall(state, call);
-      const durationMs = state.trace.now() - started;
-      if (!outcome.isError && call.toolName !== "search") state.toolOutputs.push(outcome.content);
-      state.trace.emit({
-        type: "tool-result",
-        step,
-        toolCallId: call.toolCallId,
-        toolName: call.toolName,
-        content: outcome.content,
-        isError: outcome.isError,
-        durationMs,
-        ...(hitNumbers ? { hitNumbers } : {}),
-      });
-      return {
-        toolCallId: call.toolCallId,
-        toolName: call.toolName,
-        input: call.input,
-        content: outcome.content,
-        isError: outcome.isError,
-        durationMs,
-        ...(hitNumbers ? { hitNumbers } : {}),
-      };
-    }),
-  );
-}
-
-async function executeCall(
-  state: RunState,
-  call: ToolCallPart,
-): Promise<{ outcome: ToolOutcome; hitNumbers?: number[] }> {
-  const { options } = state;
-  const timeoutMs = options.toolTimeoutMs ?? 10_000;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  options.abortSignal?.addEventListener("abort", onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ outcome: ToolOutcome }>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({ outcome: { content: `${call.toolName} timed out after ${timeoutMs} ms`, isError: true } });
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([dispatch(state, call, controller.signal), timeout]);
-  } catch (thrown) {
-    if (options.abortSignal?.aborted) throw thrown;
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    return { outcome: { content: `${call.toolName} failed: ${message}`, isError: true } };
-  } finally {
-    clearTimeout(timer);
-    options.abortSignal?.removeEventListener("abort", onAbort);
-  }
-}
-
-async function dispatch(
-  state: RunState,
-  call: ToolCallPart,
-  signal: AbortSignal,
-): Promise<{ outcome: ToolOutcome; hitNumbers?: number[] }> {
-  const { options } = state;
-  if (call.toolName === "search" && options.knowledge) {
-    const { query, focus } = (call.input ?? {}) as { query?: unknown; focus?: unknown };
-    if (typeof query !== "string" || query.trim() === "")
-      return { outcome: { content: 'search needs {"query": "…"}, a non-empty text', isError: true } };
-    const hits = await options.knowledge.search(query, { k: options.searchK ?? 5 });
-    const hitNumbers = state.ledger.add(hits);
-    return {
-      outcome: {
-        content: formatHits(query, hits, hitNumbers, focus === true || options.focusHits === true),
-        isError: false,
-        data: hits,
-      },
-      hitNumbers,
-    };
-  }
-  const known = state.tools.some((tool) => tool.name === call.toolName);
-  if (!known || !options.tools)
-    return {
-      outcome: {
-        content: `unknown tool '${call.toolName}'; available: ${state.tools.map((tool) => tool.name).join(", ") || "none"}`,
-        isError: true,
-      },
-    };
-  return { outcome: await options.tools.execute({ name: call.toolName, input: call.input }, { signal }) };
 }

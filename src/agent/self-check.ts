@@ -15,7 +15,14 @@
  *     // [["Between", "Lysychans’k"], ["Weimar", "Germany"]]
  *   selfCheckFailure(question, result)   // "the searches named nothing of “Ahlen”", or undefined
  */
-import { byteString, JOINER, mayStartName, tokensOf, wordsOf } from "../providers/grounding-context.ts";
+import {
+  byteString,
+  JOINER,
+  mayStartName,
+  textOfBytes,
+  tokensOf,
+  wordsOf,
+} from "../providers/grounding-context.ts";
 import { addUsage } from "../providers/spec.ts";
 import type { TraceRecorder } from "./trace.ts";
 import type { Abstention, AgentResult, ResampleOptions, StepRecord } from "./types.ts";
@@ -58,11 +65,9 @@ function nameSpans(question: string): NameSpan[] {
   return names.filter((name) => !(name.first === 0 && name.words.length === 1));
 }
 
-const utf8 = (bytes: string) => Buffer.from(bytes, "latin1").toString("utf8");
-
 /** The names a question writes, each as its words (see the header), the opening wording aside. */
 export function questionNames(question: string): string[][] {
-  return nameSpans(question).map((name) => name.words.map(utf8));
+  return nameSpans(question).map((name) => name.words.map(textOfBytes));
 }
 
 /**
@@ -93,7 +98,7 @@ export function selfCheckFailure(
     const before = names[index - 1];
     const together = before && covered[index - 1] && bytes.slice(before.start, names[index].end);
     if (together && hits.some((hit) => hit.includes(together))) covered[index] = true;
-    else return `the searches named nothing of “${names[index].words.map(utf8).join(" ")}”`;
+    else return `the searches named nothing of “${names[index].words.map(textOfBytes).join(" ")}”`;
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ import { parseCall, type ToolLookup } from "../tools/call-syntax.ts";
 import type { ResolvedBudget } from "./budget.ts";
 import { type DecodedToken, forceThinkingBudget } from "./budget-forcing.ts";
 import { type Grounding, type GroundingState, tokenByteStrings } from "./grounding.ts";
+import { textOfBytes } from "./grounding-context.ts";
 import type { AssistantContentPart, FinishReason, StreamPart } from "./spec.ts";
 
 /** Where logits come from: our engine (InferenceSession) or llama.cpp (llamacpp/session.ts). */
@@ -200,7 +201,7 @@ export class CoreDecoder {
       if (grounding) grounded = this.groundedAfter(grounding, grounded, this.bytes[id]);
     }
     // Decoded from the bytes: a character split across tokens comes out whole.
-    const text = Buffer.from(bytes, "latin1").toString("utf8");
+    const text = textOfBytes(bytes);
     let name = text.slice(0, text.indexOf("("));
     let input: unknown;
     try {

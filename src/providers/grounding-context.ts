@@ -18,6 +18,11 @@ export function byteString(text: string): string {
   return Buffer.from(text, "utf8").toString("latin1");
 }
 
+/** The text a byte string's UTF-8 bytes spell (byteString's inverse). */
+export function textOfBytes(bytes: string): string {
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
 const WORD = /\d+(?:\.\d+)*|[A-Z][a-z\x80-\xff]*|[a-z\x80-\xff]+/g;
 
 /** The words of a byte string, plus numbers joined across `,` thousands separators. */

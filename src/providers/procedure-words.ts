@@ -7,7 +7,13 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptFileError } from "../errors.ts";
 import { writeJson } from "../model/checkpoint.ts";
-import { type GroundingTrace, startsCapital, uncitedBytes, wordsOf } from "./grounding-context.ts";
+import {
+  type GroundingTrace,
+  startsCapital,
+  textOfBytes,
+  uncitedBytes,
+  wordsOf,
+} from "./grounding-context.ts";
 
 /** The words a core writes of its own: in call arguments (`city`, `population`) and in answers (its abstention). */
 export interface ProcedureWords {
@@ -80,7 +86,7 @@ export function procedureWordsOf(traces: Iterable<GroundingTrace>, minShare = 0.
   const frequent = (words: Map<string, number>) =>
     [...words]
       .filter(([, count]) => count >= Math.max(3, minShare * total))
-      .map(([word]) => Buffer.from(word, "latin1").toString("utf8"))
+      .map(([word]) => textOfBytes(word))
       .sort();
   const wording = frequent(new Map([...asked].filter(([word]) => !called.has(word))));
   return { call: frequent(counts.call), answer: frequent(counts.answer), wording };
