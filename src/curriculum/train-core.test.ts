@@ -97,4 +97,46 @@ describe("cogcore train", () => {
     expect(JSON.parse(stdout)).toMatchObject({ step: 16, steps: 16 });
     expect(loadCheckpoint(out).training).toMatchObject({ step: 16, complete: true });
   }, 120_000);
+
+  it("stops on SIGINT after the step it is in, with that step checkpointed", async () => {
+    const out = join(directory, "interrupted");
+    const args = ["train", "--preset", "tiny", "--kb", csv, "--out", out, "--steps", "200000", "--quiet"];
+    const env = {
+      ...process.env,
+      XDG_DATA_HOME: join(directory, "xdg"),
+      XDG_CACHE_HOME: join(directory, "xdg-cache"),
+    };
+    const child = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args], { env, stdio: "ignore" });
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    const trainingFile = join(out, "training.json");
+    await new Promise<void>((done, fail) => {
+      const timer = setInterval(() => {
+        if (existsSync(trainingFile)) {
+          clearInterval(timer);
+          done();
+        }
+      }, 10);
+      void exited.then(() => {
+        clearInterval(timer);
+        fail(new Error("the run ended before it could be interrupted"));
+      });
+    });
+    const sent = performance.now();
+    child.kill("SIGINT");
+    // A training step of the tiny model takes milliseconds: the run must end at once, not after 200,000.
+    const code = await Promise.race([
+      exited,
+      new Promise((done) => setTimeout(() => done("running"), 20_000)),
+    ]);
+    if (code === "running") child.kill("SIGKILL");
+    expect(code).not.toBe("running");
+    expect(code).not.toBe(0);
+    expect(performance.now() - sent).toBeLessThan(20_000);
+    const saved = loadCheckpoint(out);
+    expect(saved.training).toMatchObject({ complete: false });
+    expect(saved.training!.step).toBeGreaterThan(0);
+    expect(saved.training!.step).toBeLessThan(200_000);
+    // The checkpoint is the step it stopped at, optimizer state included: --resume goes on from there.
+    expect(saved.optimizer?.step).toBe(saved.training!.step);
+  }, 120_000);
 });

@@ -123,6 +123,9 @@ export async function train(model: CoreModel, options: TrainOptions): Promise<Tr
       const last = step === options.steps;
       if (options.onEval && (last || (options.evalEvery && step % options.evalEvery === 0)))
         await options.onEval(step, model);
+      // A step never waits on I/O: let the event loop run once, so that a signal handler (SIGINT in
+      // the CLI) can abort the signal before the next one.
+      if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
       const aborted = options.signal?.aborted ?? false;
       const checkpointDue =
         last || aborted || (options.checkpointEvery && step % options.checkpointEvery === 0);
