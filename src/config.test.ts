@@ -1,19 +1,18 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { removeTempDirs, tempDir } from "../test/helpers/temp-dir.ts";
 import { loadConfig, parseBudget, parseConfig } from "./config.ts";
 import { agentOptionsFor, CORE_RESAMPLE, CORE_SEARCH } from "./curriculum/solve.ts";
 import { ConfigError } from "./errors.ts";
 import { resolvePaths } from "./paths.ts";
 
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "cogcore-config-"));
-}
+const configDir = () => tempDir("cogcore-config-");
+afterAll(removeTempDirs);
 
 describe("config", () => {
   it("uses documented defaults when no file exists", () => {
-    const dir = tempDir();
+    const dir = configDir();
     const { config, source } = loadConfig({ cwd: dir, env: { XDG_CONFIG_HOME: dir } });
     expect(source).toBeNull();
     expect(config).toEqual({
@@ -27,7 +26,7 @@ describe("config", () => {
   });
 
   it("reads ./cogcore.config.json and lets the environment override it", () => {
-    const dir = tempDir();
+    const dir = configDir();
     writeFileSync(
       join(dir, "cogcore.config.json"),
       JSON.stringify({ defaultModel: "local", models: { local: { provider: "llamacpp", path: "m.gguf" } } }),
@@ -68,7 +67,7 @@ describe("config", () => {
   });
 
   it("reports malformed JSON with a line and column", () => {
-    const dir = tempDir();
+    const dir = configDir();
     const path = join(dir, "bad.json");
     writeFileSync(path, '{\n  "defaultModel": "x",\n}');
     expect(() => loadConfig({ path, cwd: dir })).toThrow(/bad\.json: invalid JSON: .* at line 3, column 1/);

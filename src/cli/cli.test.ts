@@ -1,13 +1,15 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCogcore } from "../../test/helpers/cli.ts";
+import { removeTempDirs, tempDir } from "../../test/helpers/temp-dir.ts";
 
 const isolated = () => {
-  const dir = mkdtempSync(join(tmpdir(), "cogcore-cli-"));
+  const dir = tempDir("cogcore-cli-");
   return { dir, env: { XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir, XDG_CACHE_HOME: dir } };
 };
+
+afterAll(removeTempDirs);
 
 describe("cogcore command line", () => {
   it("lists the registered commands in --help", () => {

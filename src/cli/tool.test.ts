@@ -1,12 +1,13 @@
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCogcore } from "../../test/helpers/cli.ts";
+import { removeTempDirs, tempDir } from "../../test/helpers/temp-dir.ts";
 import { SqliteKnowledgeStore } from "../knowledge/sqlite-store.ts";
 import { parseToolArguments } from "./tool.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "cogcore-tool-cli-"));
+const dir = tempDir("cogcore-tool-cli-");
+afterAll(removeTempDirs);
 // Python's startup snapshot is kept across runs, like a user's cache.
 const env = {
   XDG_CONFIG_HOME: dir,

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTempDirs, tempDir } from "../../test/helpers/temp-dir.ts";
 import { EvidenceLedger, formatHits } from "../agent/evidence.ts";
 import { parseConfig } from "../config.ts";
 import { createCalcTool } from "../tools/calc/calc-tool.ts";
@@ -25,7 +25,7 @@ let opened: CurriculumSource;
 let curriculum: Curriculum;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), "cogcore-records-"));
+  directory = tempDir("cogcore-records-");
   const rows = ["name,orbits,mass,diameter,discoverer"];
   for (let index = 0; index < 120; index++) {
     const orbits = index >= 12 ? name(index % 12) : "";
@@ -49,7 +49,10 @@ beforeAll(async () => {
     progress: false,
   });
 }, 60_000);
-afterAll(() => opened?.close());
+afterAll(() => {
+  opened?.close();
+  removeTempDirs();
+});
 
 describe("curriculum from a user's structured KB", () => {
   it("learns the schema from field names and values", () => {

@@ -1,7 +1,6 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTempDirs, tempDir } from "../../test/helpers/temp-dir.ts";
 import { SqliteKnowledgeStore } from "../knowledge/sqlite-store.ts";
 import type { Passage } from "../knowledge/types.ts";
 import { ToolRegistry } from "./registry.ts";
@@ -38,10 +37,13 @@ const passages: Passage[] = [
 let store: SqliteKnowledgeStore;
 
 beforeAll(async () => {
-  store = new SqliteKnowledgeStore(join(mkdtempSync(join(tmpdir(), "cogcore-search-tool-")), "kb.sqlite"));
+  store = new SqliteKnowledgeStore(join(tempDir("cogcore-search-tool-"), "kb.sqlite"));
   await store.upsertDocument({ source: "fixture", hash: "1", passages });
 });
-afterAll(() => store.close());
+afterAll(() => {
+  store.close();
+  removeTempDirs();
+});
 
 describe("search tool", () => {
   it("numbers hits so an answer can cite them, with their sources", async () => {

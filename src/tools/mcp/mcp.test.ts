@@ -3,13 +3,12 @@
  * a loopback port, and from `cogcore mcp` started as a stdio child process.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { removeTempDirs, tempDir } from "../../../test/helpers/temp-dir.ts";
 import { ConfigError } from "../../errors.ts";
 import { SqliteKnowledgeStore } from "../../knowledge/sqlite-store.ts";
 import { packageRoot } from "../../paths.ts";
@@ -59,7 +58,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(http.address() as { port: number }).port}/mcp`;
 });
-afterAll(() => http.close());
+afterAll(() => {
+  http.close();
+  removeTempDirs();
+});
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -155,7 +157,7 @@ describe("cogcore mcp over stdio", () => {
   let connection: McpConnection;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "cogcore-mcp-"));
+    const dir = tempDir("cogcore-mcp-");
     const kb = join(dir, "kb.sqlite");
     const store = new SqliteKnowledgeStore(kb);
     await store.upsertDocument({
