@@ -16,6 +16,7 @@ interface TrainArgs extends GlobalOptions {
   seed?: number;
   steps?: number;
   minutes?: number;
+  wordingNoise?: number;
   json?: boolean;
 }
 
@@ -42,6 +43,11 @@ export const trainCommand: CommandModule<GlobalOptions, TrainArgs> = {
         type: "number",
         describe: "Fit the run in this many minutes: steps chosen from a timing (default: the preset's)",
       })
+      .option("wording-noise", {
+        type: "number",
+        describe:
+          "Share of the world curriculum's questions given a made-up word, 0–1 (default: the preset's, 0)",
+      })
       .option("json", { type: "boolean", describe: "Print one JSON object" }),
   handler: async (args) => {
     const context = loadContext(args);
@@ -61,6 +67,7 @@ export const trainCommand: CommandModule<GlobalOptions, TrainArgs> = {
         seed: args.seed,
         steps: args.steps,
         minutes: args.minutes,
+        wordingNoise: args.wordingNoise,
         config: context.config,
         paths: context.paths,
         signal: controller.signal,

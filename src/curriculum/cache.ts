@@ -23,6 +23,8 @@ export interface CachedCurriculumOptions {
   mix?: Partial<Record<QuestionType, number>>;
   /** Copy drills, as a share of count. Default 0. */
   drills?: number;
+  /** Share of questions given a made-up word (wording-noise.ts). Default 0. */
+  wordingNoise?: number;
   opened: CurriculumSource;
   /** Where cached curricula live (paths.cacheDir). */
   cacheDir: string;
@@ -41,6 +43,8 @@ export function curriculumKey(options: Omit<CachedCurriculumOptions, "cacheDir" 
     count: options.count,
     mix: options.mix ?? DEFAULT_MIX,
     drills: options.drills ?? 0,
+    // Only when set: the keys of curricula without noise stay what they were.
+    ...(options.wordingNoise ? { wordingNoise: options.wordingNoise } : {}),
     source,
     stamp,
   });
@@ -61,6 +65,7 @@ export async function loadOrGenerateCurriculum(options: CachedCurriculumOptions)
     count: options.count,
     mix: options.mix,
     drills: options.drills,
+    wordingNoise: options.wordingNoise,
     source: options.opened.source,
     tools: options.opened.tools,
     progress: options.progress,

@@ -14,12 +14,21 @@ import { WORLD_PARAPHRASES } from "./paraphrases.ts";
 import type { RecordTaskGenerator } from "./record-tasks.ts";
 import { type DropReason, type SolverTools, solveTask, type Trace } from "./solve.ts";
 import type { Task } from "./task.ts";
+import { addWordingNoise } from "./wording-noise.ts";
 import { worldTask } from "./world-tasks.ts";
 
 /** Where tasks come from. */
 export interface TaskSource {
   /** Up to `count` distinct tasks of one type from one split. */
-  tasks(options: { type: QuestionType; count: number; split: Split; seed: number; heldOut: boolean }): Task[];
+  tasks(options: {
+    type: QuestionType;
+    count: number;
+    split: Split;
+    seed: number;
+    heldOut: boolean;
+    /** Share of questions given a made-up word (wording-noise.ts; the world's questions only). Default 0. */
+    wordingNoise?: number;
+  }): Task[];
   /** Names of the split's records, as questions write them (for copy drills). */
   names(split: Split): string[];
 }
@@ -42,10 +51,13 @@ const KIND_WEIGHTS: Readonly<Record<string, number>> = {
   "element-symbol": 1.5,
 };
 
-/** WorldQA's questions over the world records, half of them in the curriculum's own phrasings. */
+/**
+ * WorldQA's questions over the world records, half of them in the curriculum's own phrasings, and the
+ * `wordingNoise` share with a made-up word (wording-noise.ts).
+ */
 export function worldTaskSource(records?: WorldRecords): TaskSource {
   return {
-    tasks: ({ type, count, split, seed, heldOut }) =>
+    tasks: ({ type, count, split, seed, heldOut, wordingNoise = 0 }) =>
       generateWorldQA({
         seed,
         split,
@@ -55,6 +67,10 @@ export function worldTaskSource(records?: WorldRecords): TaskSource {
         records,
         paraphrases: WORLD_PARAPHRASES,
         kindWeights: KIND_WEIGHTS,
+        reword:
+          wordingNoise > 0
+            ? (template, random) => addWordingNoise(template, random, { rate: wordingNoise })
+            : undefined,
       }).map((question) => worldTask(question, records ?? loadWorldRecords())),
     names: (split) => {
       const pools = splitPools(records ?? loadWorldRecords(), split);
@@ -110,6 +126,8 @@ export interface CurriculumOptions {
   heldOutPhrasings?: boolean;
   /** Copy drills added, as a share of `count` (drills.ts). Default 0. */
   drills?: number;
+  /** Share of questions given a made-up word (wording-noise.ts; the world's questions only). Default 0. */
+  wordingNoise?: number;
   /** Draw a progress bar. Default true (silenced by $COGCORE_QUIET). */
   progress?: boolean;
 }
@@ -163,6 +181,7 @@ export async function generateCurriculum(options: CurriculumOptions): Promise<Cu
         split,
         seed: options.seed,
         heldOut,
+        wordingNoise: options.wordingNoise,
       });
       let made = 0;
       for (const task of tasks) {

@@ -23,6 +23,11 @@ export interface TrainPreset {
   mix?: Partial<Record<QuestionType, number>>;
   /** Copy drills added to the curriculum, as a share of `traces` (drills.ts). Default 0. */
   drills?: number;
+  /**
+   * Share of the world curriculum's questions given a made-up word (wording-noise.ts). Default 0: one
+   * run at 0.25 lifted held-out comparisons but lost test look-ups (docs/results/core.md).
+   */
+  wordingNoise?: number;
   /** Loss weight of the question's and the observations' tokens (the assistant's weigh 1). Default 0. */
   contextWeight?: number;
   /** Tokens per training row (several traces are packed into one). */

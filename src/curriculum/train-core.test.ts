@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTempDirs, tempDir } from "../../test/helpers/temp-dir.ts";
 import { parseConfig } from "../config.ts";
 import { AbortedError } from "../errors.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
@@ -16,7 +16,7 @@ const config = () => parseConfig({ dataDir: join(directory, "data") });
 const paths = () => ({ dataDir: join(directory, "data"), cacheDir: join(directory, "cache") });
 
 beforeAll(() => {
-  directory = mkdtempSync(join(tmpdir(), "cogcore-train-"));
+  directory = tempDir("cogcore-train-");
   const rows = ["name,mass,diameter"];
   for (let index = 0; index < 60; index++)
     rows.push(
@@ -25,6 +25,8 @@ beforeAll(() => {
   csv = join(directory, "bodies.csv");
   writeFileSync(csv, `${rows.join("\n")}\n`);
 });
+
+afterAll(removeTempDirs);
 
 const preset = PRESETS.tiny;
 
@@ -58,6 +60,17 @@ describe("cogcore train", () => {
     expect(b.optimizer).toBeUndefined();
     expect(b.training).toMatchObject({ step: 8, complete: true });
   }, 120_000);
+
+  it("refuses wording noise outside the world curriculum, and a share outside 0–1", async () => {
+    const common = { preset, config: config(), paths: paths(), progress: false, steps: 2 };
+    await expect(
+      trainCore({ ...common, kb: csv, wordingNoise: 0.25, out: join(directory, "noisy") }),
+    ).rejects.toThrow(/wording noise is for the world curriculum/);
+    await expect(trainCore({ ...common, wordingNoise: 1.5, out: join(directory, "noisy") })).rejects.toThrow(
+      /wordingNoise is 1.5/,
+    );
+    expect(existsSync(join(directory, "noisy", "training.json"))).toBe(false);
+  });
 
   it("survives SIGKILL: the CLI resumes from the last checkpoint and finishes", async () => {
     const out = join(directory, "killed");

@@ -50,6 +50,11 @@ export interface TrainCoreOptions {
    * resumed run keeps the step count it started with.
    */
   minutes?: number;
+  /**
+   * Share of the world curriculum's questions given a made-up word (wording-noise.ts). Default: the
+   * preset's `wordingNoise`, else 0. A resumed run keeps the share it started with.
+   */
+  wordingNoise?: number;
   config: Config;
   paths: Paths;
   /** Stops after the current step and checkpoints (SIGINT, SIGTERM). */
@@ -84,6 +89,8 @@ interface RunState extends TrainingState {
   step: number;
   traces: number;
   dataHash: string;
+  /** Share of questions given a made-up word; absent when none. */
+  wordingNoise?: number;
   complete: boolean;
   /** Wall-clock seconds of training, summed over sessions. */
   trainingSeconds: number;
@@ -97,6 +104,15 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   const kb = previous?.training.kb ?? options.kb ?? "world";
   const fixedSteps = options.steps ?? previous?.training.steps;
   const minutes = fixedSteps === undefined ? (options.minutes ?? preset.minutes) : undefined;
+  const wordingNoise = previous
+    ? (previous.training.wordingNoise ?? 0)
+    : (options.wordingNoise ?? preset.wordingNoise ?? 0);
+  if (!(wordingNoise >= 0 && wordingNoise <= 1))
+    throw new InvalidInputError(`wordingNoise is ${wordingNoise}`, { expected: "a share from 0 to 1" });
+  if (wordingNoise > 0 && kb !== "world")
+    throw new InvalidInputError(`wording noise is for the world curriculum, not ${kb}`, {
+      expected: "no --wording-noise with --kb (a structured KB's questions have their own phrasings)",
+    });
   const opened = await openCurriculumSource(kb, {
     config: options.config,
     paths: options.paths,
@@ -112,6 +128,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
       count: preset.traces,
       mix: preset.mix,
       drills: preset.drills,
+      wordingNoise,
       opened,
       cacheDir: options.paths.cacheDir,
       progress: options.progress,
@@ -155,6 +172,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
     step,
     traces: sequences.length,
     dataHash,
+    ...(wordingNoise > 0 ? { wordingNoise } : {}),
     complete,
     trainingSeconds: (previous?.training.trainingSeconds ?? 0) + seconds,
   });

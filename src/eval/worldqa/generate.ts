@@ -41,6 +41,11 @@ export interface GenerateWorldQAOptions {
   paraphrases?: Readonly<Record<string, readonly string[]>>;
   /** Relative weight of each kind within its type (default 1): the curriculum's extra practice. */
   kindWeights?: Readonly<Record<string, number>>;
+  /**
+   * Rewrites a training template before its slots are filled (the curriculum's wording noise,
+   * curriculum/wording-noise.ts). Never applied to held-out phrasings. Default: none.
+   */
+  reword?: (template: string, random: () => number) => string;
 }
 
 /** Generates `count` distinct questions, the types taking turns. */
@@ -66,6 +71,7 @@ export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[
             random,
             heldOut,
             options.paraphrases,
+            options.reword,
           )
         : undefined;
     const valid = question?.entities.every((id) => splits.get(id) === options.split);
@@ -101,6 +107,7 @@ function drawQuestion(
   random: () => number,
   heldOut: boolean,
   paraphrases?: Readonly<Record<string, readonly string[]>>,
+  reword?: (template: string, random: () => number) => string,
 ): WorldQuestion | undefined {
   const draft = kind.draw(pools, random);
   if (!draft) return undefined;
@@ -108,12 +115,11 @@ function drawQuestion(
   const paraphrased = extra !== undefined && extra.length > 0 && random() < 0.5;
   const templates = paraphrased ? extra : heldOut ? kind.heldOut : kind.templates;
   const index = Math.floor(random() * templates.length);
-  const template = `${kind.kind}/${paraphrased ? "p" : heldOut ? "h" : "t"}${index + 1}`;
-  const question = templates[index].replace(
-    /\{(\w+)\}/g,
-    (_, slot: string) => draft.slots[slot] ?? `{${slot}}`,
-  );
-  const identity = `${template}|${draft.entities.join(",")}|${Object.values(draft.slots).join("|")}`;
+  const text = heldOut || !reword ? templates[index] : reword(templates[index], random);
+  const reworded = text !== templates[index];
+  const template = `${kind.kind}/${paraphrased ? "p" : heldOut ? "h" : "t"}${index + 1}${reworded ? "~" : ""}`;
+  const question = text.replace(/\{(\w+)\}/g, (_, slot: string) => draft.slots[slot] ?? `{${slot}}`);
+  const identity = `${reworded ? text : template}|${draft.entities.join(",")}|${Object.values(draft.slots).join("|")}`;
   const retrievalQueries = draft.retrievalQueries ?? draft.facts.map((fact) => fact.query);
   return {
     id: `wq-${kind.kind}-${hashString(identity).toString(16).padStart(8, "0")}`,
