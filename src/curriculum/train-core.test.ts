@@ -30,6 +30,32 @@ afterAll(removeTempDirs);
 
 const preset = PRESETS.tiny;
 
+/** Starts `cogcore train` (tiny, on the CSV) in a child process; resolves once its first checkpoint is on disk. */
+async function startTraining(out: string, steps: number) {
+  const args = ["train", "--preset", "tiny", "--kb", csv, "--out", out, "--steps", String(steps), "--quiet"];
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: join(directory, "xdg"),
+    XDG_CACHE_HOME: join(directory, "xdg-cache"),
+  };
+  const child = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args], { env, stdio: "ignore" });
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  const trainingFile = join(out, "training.json");
+  await new Promise<void>((done, fail) => {
+    const timer = setInterval(() => {
+      if (existsSync(trainingFile)) {
+        clearInterval(timer);
+        done();
+      }
+    }, 10);
+    void exited.then(() => {
+      clearInterval(timer);
+      fail(new Error("the run ended before its first checkpoint was seen"));
+    });
+  });
+  return { child, exited, args, env, trainingFile };
+}
+
 describe("cogcore train", () => {
   it("resumes an interrupted run to the same weights as an uninterrupted one", async () => {
     const common = { preset, kb: csv, config: config(), paths: paths(), progress: false, steps: 8 };
@@ -74,28 +100,9 @@ describe("cogcore train", () => {
 
   it("survives SIGKILL: the CLI resumes from the last checkpoint and finishes", async () => {
     const out = join(directory, "killed");
-    const args = ["train", "--preset", "tiny", "--kb", csv, "--out", out, "--steps", "16", "--quiet"];
-    const env = {
-      ...process.env,
-      XDG_DATA_HOME: join(directory, "xdg"),
-      XDG_CACHE_HOME: join(directory, "xdg-cache"),
-    };
-    const child = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args], { env, stdio: "ignore" });
-    const trainingFile = join(out, "training.json");
-    await new Promise<void>((done, fail) => {
-      const timer = setInterval(() => {
-        if (existsSync(trainingFile)) {
-          clearInterval(timer);
-          child.kill("SIGKILL");
-          done();
-        }
-      }, 10);
-      child.once("exit", () => {
-        clearInterval(timer);
-        fail(new Error("the run ended before it could be killed"));
-      });
-    });
-    await new Promise((done) => child.once("exit", done));
+    const { child, exited, args, env, trainingFile } = await startTraining(out, 16);
+    child.kill("SIGKILL");
+    await exited;
     const killedAt = JSON.parse(readFileSync(trainingFile, "utf8")) as { step: number; complete: boolean };
     expect(killedAt.complete).toBe(false);
     const resumed = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args, "--resume", "--json"], {
@@ -113,27 +120,7 @@ describe("cogcore train", () => {
 
   it("stops on SIGINT after the step it is in, with that step checkpointed", async () => {
     const out = join(directory, "interrupted");
-    const args = ["train", "--preset", "tiny", "--kb", csv, "--out", out, "--steps", "200000", "--quiet"];
-    const env = {
-      ...process.env,
-      XDG_DATA_HOME: join(directory, "xdg"),
-      XDG_CACHE_HOME: join(directory, "xdg-cache"),
-    };
-    const child = spawn(process.execPath, [resolve("bin/cogcore.mjs"), ...args], { env, stdio: "ignore" });
-    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-    const trainingFile = join(out, "training.json");
-    await new Promise<void>((done, fail) => {
-      const timer = setInterval(() => {
-        if (existsSync(trainingFile)) {
-          clearInterval(timer);
-          done();
-        }
-      }, 10);
-      void exited.then(() => {
-        clearInterval(timer);
-        fail(new Error("the run ended before it could be interrupted"));
-      });
-    });
+    const { child, exited } = await startTraining(out, 200_000);
     const sent = performance.now();
     child.kill("SIGINT");
     // A training step of the tiny model takes milliseconds: the run must end at once, not after 200,000.
