@@ -26,7 +26,7 @@ export type TraceEvent =
       type: "self-check";
       at: number;
       attempt: number;
-      failure: string | undefined;
+      failure: string;
       next: "sample" | "keep";
       kept?: number;
     }

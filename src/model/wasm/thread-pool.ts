@@ -204,7 +204,7 @@ export class ThreadPool {
   /** Stops the workers; the pool cannot be used afterwards. */
   async close(): Promise<void> {
     Atomics.store(this.ctrl, SHUTDOWN, 1);
-    Atomics.store(this.ctrl, GENERATION, (this.ctrl[GENERATION] + 1) & GENERATION_MASK);
+    Atomics.store(this.ctrl, GENERATION, (Atomics.load(this.ctrl, GENERATION) + 1) & GENERATION_MASK);
     Atomics.notify(this.ctrl, GENERATION);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
