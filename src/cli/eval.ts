@@ -2,7 +2,8 @@
  * `cogcore eval worldqa [--split test] [--limit N] [--json] [--report FILE.html]`: runs a model through
  * the agent on WorldQA's entity-disjoint questions and prints
  * `{"accuracy":{lookup,multihop,arithmetic,comparison,unanswerable},"omniscienceIndex","tokensPerCorrect","n"}`.
- * `--held-out-phrasings` asks with the phrasings training never used; `--no-tools` offers the model no
+ * `--held-out-phrasings` asks with the phrasings training never used, `--dev-phrasings` with the
+ * development ones that neither training nor the held-out set uses; `--no-tools` offers the model no
  * tools and scores its own words.
  */
 import { writeFileSync } from "node:fs";
@@ -30,6 +31,7 @@ interface EvalArgs extends GlobalOptions {
   model?: string;
   budget?: string;
   "held-out-phrasings"?: boolean;
+  "dev-phrasings"?: boolean;
   tools?: boolean;
   resample?: number;
   json?: boolean;
@@ -54,6 +56,11 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
         type: "boolean",
         describe: "Ask with phrasings never used in training",
       })
+      .option("dev-phrasings", {
+        type: "boolean",
+        describe: "Ask with the development phrasings, for choosing between retrains",
+        conflicts: "held-out-phrasings",
+      })
       .option("resample", {
         type: "number",
         describe:
@@ -76,12 +83,14 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
     });
     const knowledge = await openKnowledgeBase("world", { config: context.config, paths: context.paths });
     const heldOut = Boolean(args["held-out-phrasings"]);
+    const dev = Boolean(args["dev-phrasings"]);
     const noTools = args.tools === false;
     const questions = generateWorldQA({
       seed: args.seed,
       split: args.split as Split,
       count: args.limit,
       heldOutPhrasings: heldOut,
+      devPhrasings: dev,
     });
     const started = performance.now();
     try {
@@ -105,6 +114,7 @@ export const evalCommand: CommandModule<GlobalOptions, EvalArgs> = {
         split: args.split,
         seed: args.seed,
         heldOutPhrasings: heldOut,
+        devPhrasings: dev,
         noTools,
         seconds: Math.round((performance.now() - started) / 100) / 10,
       };

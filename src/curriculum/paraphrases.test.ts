@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { fourWordRuns, openingOf, slotsOf } from "../../test/helpers/phrasings.ts";
 import { generateWorldQA, QUESTION_KINDS } from "../eval/worldqa/generate.ts";
 import { WORLD_PARAPHRASES } from "./paraphrases.ts";
-
-const slotsOf = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
-/** Runs of four words, slots counted as words: "{a} versus {b}: which" → "{} versus {} which". */
-function fourWordRuns(template: string): string[] {
-  const words = template
-    .toLowerCase()
-    .replace(/\{\w+\}/g, " {} ")
-    .split(/[^a-z0-9{}²']+/)
-    .filter(Boolean);
-  return words.slice(0, -3).map((_, index) => words.slice(index, index + 4).join(" "));
-}
 
 describe("curriculum paraphrases", () => {
   it("cover every kind with the kind's own slots, and no benchmark template", () => {
@@ -43,7 +33,7 @@ describe("curriculum paraphrases", () => {
   });
 
   it("open with no held-out phrasing's first words (the words before its first name)", () => {
-    const openings = QUESTION_KINDS.flatMap((kind) => kind.heldOut.map((text) => text.split("{")[0].trim()));
+    const openings = QUESTION_KINDS.flatMap((kind) => kind.heldOut.map(openingOf));
     expect(openings.filter(Boolean).length).toBeGreaterThan(20);
     for (const paraphrases of Object.values(WORLD_PARAPHRASES))
       for (const paraphrase of paraphrases)

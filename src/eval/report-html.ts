@@ -10,6 +10,7 @@ export interface EvalReportInput {
   split: string;
   seed: number;
   heldOutPhrasings: boolean;
+  devPhrasings?: boolean;
   noTools: boolean;
   seconds: number;
   summary: WorldQASummary;
@@ -89,7 +90,11 @@ export function outcomeChart(items: WorldQAItem[]): string {
 export function renderEvalReport(input: EvalReportInput): string {
   const { summary } = input;
   const mode = [
-    input.heldOutPhrasings ? "held-out phrasings" : "training phrasings",
+    input.heldOutPhrasings
+      ? "held-out phrasings"
+      : input.devPhrasings
+        ? "development phrasings"
+        : "training phrasings",
     input.noTools ? "no tools" : "with tools",
   ].join(", ");
   const rows = input.items

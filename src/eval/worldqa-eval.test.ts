@@ -66,5 +66,19 @@ describe("summarize", () => {
     );
     expect(html).toContain("a molar-mass question &#60;b&#62;");
     expect(html).not.toContain("question <b>");
+    expect(html).toContain("training phrasings, with tools");
+    const input = {
+      model: "core",
+      split: "test",
+      seed: 7,
+      noTools: true,
+      seconds: 1,
+      summary: summarize(items),
+      items,
+    };
+    expect(renderEvalReport({ ...input, heldOutPhrasings: false, devPhrasings: true })).toContain(
+      "development phrasings, no tools",
+    );
+    expect(renderEvalReport({ ...input, heldOutPhrasings: true })).toContain("held-out phrasings, no tools");
   });
 });

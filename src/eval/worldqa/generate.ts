@@ -1,9 +1,12 @@
 /**
  * WorldQA: questions generated from the world records, deterministically from a seed. Each question's
  * entities all belong to its split (splits.ts); phrasings come from the training templates or, with
- * `heldOutPhrasings`, from the held-out ones that training never sees.
+ * `heldOutPhrasings`, from the held-out ones that training never sees, or with `devPhrasings` from the
+ * development ones (dev-phrasings.ts) that neither uses.
  */
+import { UsageError } from "../../errors.ts";
 import { loadWorldRecords, type WorldRecords } from "../../knowledge/world/records.ts";
+import { DEV_PHRASINGS } from "./dev-phrasings.ts";
 import type { QuestionKind } from "./kind.ts";
 import { ARITHMETIC_KINDS, COMPARISON_KINDS } from "./kinds-compute.ts";
 import { LOOKUP_KINDS, MULTIHOP_KINDS } from "./kinds-lookup.ts";
@@ -32,6 +35,11 @@ export interface GenerateWorldQAOptions {
   types?: readonly QuestionType[];
   /** Use only the held-out phrasings (never used for training). Default false: the training phrasings. */
   heldOutPhrasings?: boolean;
+  /**
+   * Use only the development phrasings (dev-phrasings.ts), for choosing between curricula without
+   * reading the held-out set. Default false. Not with `heldOutPhrasings`.
+   */
+  devPhrasings?: boolean;
   /** Records to draw from. Default: loadWorldRecords(). */
   records?: WorldRecords;
   /**
@@ -48,12 +56,21 @@ export interface GenerateWorldQAOptions {
   reword?: (template: string, random: () => number) => string;
 }
 
+/** Which phrasings a question is asked with. */
+type Phrasings = "training" | "held-out" | "dev";
+
 /** Generates `count` distinct questions, the types taking turns. */
 export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[] {
   const records = options.records ?? loadWorldRecords();
   const types = options.types ?? QUESTION_TYPES;
   const heldOut = options.heldOutPhrasings ?? false;
-  const random = createRandom(hashString(`worldqa:${options.seed}:${options.split}:${heldOut}`));
+  const dev = options.devPhrasings ?? false;
+  if (heldOut && dev)
+    throw new UsageError("held-out and development phrasings are two separate sets: ask for one of them");
+  const phrasings: Phrasings = dev ? "dev" : heldOut ? "held-out" : "training";
+  const random = createRandom(
+    hashString(`worldqa:${options.seed}:${options.split}:${dev ? "dev" : heldOut}`),
+  );
   const pools = splitPools(records, options.split);
   const splits = entitySplits(records);
   const byType = new Map(types.map((type) => [type, QUESTION_KINDS.filter((kind) => kind.type === type)]));
@@ -69,7 +86,7 @@ export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[
             pickKind(random, kinds, options.kindWeights),
             pools,
             random,
-            heldOut,
+            phrasings,
             options.paraphrases,
             options.reword,
           )
@@ -105,19 +122,28 @@ function drawQuestion(
   kind: QuestionKind,
   pools: ReturnType<typeof splitPools>,
   random: () => number,
-  heldOut: boolean,
+  phrasings: Phrasings,
   paraphrases?: Readonly<Record<string, readonly string[]>>,
   reword?: (template: string, random: () => number) => string,
 ): WorldQuestion | undefined {
   const draft = kind.draw(pools, random);
   if (!draft) return undefined;
-  const extra = heldOut ? undefined : paraphrases?.[kind.kind];
+  const training = phrasings === "training";
+  const extra = training ? paraphrases?.[kind.kind] : undefined;
   const paraphrased = extra !== undefined && extra.length > 0 && random() < 0.5;
-  const templates = paraphrased ? extra : heldOut ? kind.heldOut : kind.templates;
+  const templates = paraphrased
+    ? extra
+    : phrasings === "held-out"
+      ? kind.heldOut
+      : phrasings === "dev"
+        ? (DEV_PHRASINGS[kind.kind] ?? [])
+        : kind.templates;
+  if (templates.length === 0) return undefined;
   const index = Math.floor(random() * templates.length);
-  const text = heldOut || !reword ? templates[index] : reword(templates[index], random);
+  const text = !training || !reword ? templates[index] : reword(templates[index], random);
   const reworded = text !== templates[index];
-  const template = `${kind.kind}/${paraphrased ? "p" : heldOut ? "h" : "t"}${index + 1}${reworded ? "~" : ""}`;
+  const set = paraphrased ? "p" : { training: "t", "held-out": "h", dev: "d" }[phrasings];
+  const template = `${kind.kind}/${set}${index + 1}${reworded ? "~" : ""}`;
   const question = text.replace(/\{(\w+)\}/g, (_, slot: string) => draft.slots[slot] ?? `{${slot}}`);
   const identity = `${reworded ? text : template}|${draft.entities.join(",")}|${Object.values(draft.slots).join("|")}`;
   const retrievalQueries = draft.retrievalQueries ?? draft.facts.map((fact) => fact.query);
@@ -133,6 +159,6 @@ function drawQuestion(
     facts: draft.facts,
     expression: draft.expression,
     split: pools.split,
-    phrasing: { template, heldOut },
+    phrasing: { template, heldOut: phrasings === "held-out" },
   };
 }

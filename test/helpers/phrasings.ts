@@ -1,0 +1,18 @@
+/** Word runs of question phrasings, for the tests that keep training, held-out and development phrasings apart. */
+
+/** The slot names of a phrasing, sorted: "{a} versus {b}" → ["a", "b"]. */
+export const slotsOf = (template: string) =>
+  [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+
+/** Runs of four words, slots counted as words: "{a} versus {b}: which" → "{} versus {} which". */
+export function fourWordRuns(template: string): string[] {
+  const words = template
+    .toLowerCase()
+    .replace(/\{\w+\}/g, " {} ")
+    .split(/[^a-z0-9{}²']+/)
+    .filter(Boolean);
+  return words.slice(0, -3).map((_, index) => words.slice(index, index + 4).join(" "));
+}
+
+/** The words of a phrasing before its first name: "Subtract the area of {b} …" → "Subtract the area of". */
+export const openingOf = (template: string) => template.split("{")[0].trim();
