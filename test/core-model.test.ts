@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registryExecutor } from "../src/agent/registry-executor.ts";
 import { runAgent } from "../src/agent/run-agent.ts";
+import { PRESETS } from "../src/curriculum/presets.ts";
 import { CORE_SEARCH } from "../src/curriculum/solve.ts";
 import { generateWorldQA } from "../src/eval/worldqa/generate.ts";
 import { evaluateWorldQA, summarize } from "../src/eval/worldqa-eval.ts";
@@ -59,6 +60,14 @@ function shippedCore(tools: ToolRegistry) {
 const population = async (id: string) => Number((await store.get(id))!.text.match(/Population: (\d+)/)![1]);
 
 describe("the shipped core model", () => {
+  it("is what `cogcore train --preset core` trains: its record matches the preset", () => {
+    const { training } = loadCheckpoint(SHIPPED_CORE_DIR);
+    const core = PRESETS.core;
+    expect(training).toMatchObject({ preset: "core", kb: "world", seed: 1, complete: true });
+    expect(training).toMatchObject({ steps: core.steps, traces: core.traces });
+    expect(training?.wordingNoise ?? 0).toBe(core.wordingNoise ?? 0);
+  });
+
   it("answers the README's question: two searches, calc, the difference, citing both cities", async () => {
     const result = runCogcore(["ask", "How many more people live in Lyon than in Nice?", "--json"], {
       env: { COGCORE_DATA_DIR: dataDir },
@@ -148,5 +157,18 @@ describe("the shipped core model", () => {
     expect(report).toMatchObject({ n: 2, split: "test" });
     expect(typeof report.omniscienceIndex).toBe("number");
     expect(report.items).toHaveLength(2);
+
+    const env = { COGCORE_DATA_DIR: dataDir };
+    const dev = runCogcore(["eval", "worldqa", "--limit", "2", "--dev-phrasings", "--json"], { env });
+    expect(dev.status).toBe(0);
+    const devReport = JSON.parse(dev.stdout);
+    expect(devReport).toMatchObject({ n: 2, devPhrasings: true, heldOutPhrasings: false });
+    const asked = generateWorldQA({ seed: 7, split: "test", count: 2, devPhrasings: true });
+    expect(devReport.items.map((item: { question: string }) => item.question)).toEqual(
+      asked.map((question) => question.question),
+    );
+    const both = runCogcore(["eval", "worldqa", "--dev-phrasings", "--held-out-phrasings"], { env });
+    expect(both.status).not.toBe(0);
+    expect(both.stderr).toMatch(/dev-phrasings|held-out-phrasings/);
   }, 600_000);
 });

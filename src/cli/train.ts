@@ -46,7 +46,7 @@ export const trainCommand: CommandModule<GlobalOptions, TrainArgs> = {
       .option("wording-noise", {
         type: "number",
         describe:
-          "Share of the world curriculum's questions given a made-up word, 0–1 (default: the preset's, 0)",
+          "Share of the world curriculum's questions given a made-up word, 0–1 (default: the preset's; core 0.1)",
       })
       .option("json", { type: "boolean", describe: "Print one JSON object" }),
   handler: async (args) => {

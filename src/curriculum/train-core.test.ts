@@ -96,6 +96,18 @@ describe("cogcore train", () => {
       /wordingNoise is 1.5/,
     );
     expect(existsSync(join(directory, "noisy", "training.json"))).toBe(false);
+    // A preset's share is for the world curriculum: with --kb the run trains without it.
+    const noisyPreset = { ...preset, wordingNoise: 0.25 };
+    const trained = await trainCore({
+      ...common,
+      preset: noisyPreset,
+      kb: csv,
+      out: join(directory, "kb-noise"),
+    });
+    expect(trained.step).toBe(2);
+    const record = loadCheckpoint(join(directory, "kb-noise")).training;
+    expect(record).toMatchObject({ kb: csv, complete: true });
+    expect(record?.wordingNoise).toBeUndefined();
   });
 
   it("survives SIGKILL: the CLI resumes from the last checkpoint and finishes", async () => {

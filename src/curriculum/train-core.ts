@@ -52,7 +52,8 @@ export interface TrainCoreOptions {
   minutes?: number;
   /**
    * Share of the world curriculum's questions given a made-up word (wording-noise.ts). Default: the
-   * preset's `wordingNoise`, else 0. A resumed run keeps the share it started with.
+   * preset's `wordingNoise` for the world curriculum, else 0. A resumed run keeps the share it started
+   * with.
    */
   wordingNoise?: number;
   config: Config;
@@ -106,7 +107,7 @@ export async function trainCore(options: TrainCoreOptions): Promise<TrainCoreRes
   const minutes = fixedSteps === undefined ? (options.minutes ?? preset.minutes) : undefined;
   const wordingNoise = previous
     ? (previous.training.wordingNoise ?? 0)
-    : (options.wordingNoise ?? preset.wordingNoise ?? 0);
+    : (options.wordingNoise ?? (kb === "world" ? preset.wordingNoise : undefined) ?? 0);
   if (!(wordingNoise >= 0 && wordingNoise <= 1))
     throw new InvalidInputError(`wordingNoise is ${wordingNoise}`, { expected: "a share from 0 to 1" });
   if (wordingNoise > 0 && kb !== "world")
