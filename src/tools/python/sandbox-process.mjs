@@ -11,14 +11,14 @@
 //
 // Two threads: this main thread supervises, a worker thread runs Python. Only a second thread can stop
 // Python in a loop, which is why the process is allowed one worker: at the deadline the supervisor writes
-// SIGINT into Pyodide's interrupt buffer (Python raises KeyboardInterrupt); if Python is still running
-// after the grace period it terminates the worker and exits, and the pool starts a fresh process.
+// SIGINT into Pyodide's interrupt buffer (Python raises KeyboardInterrupt), and again until the call ends
+// (sandbox-interrupt.mjs); if Python is still running after the grace period it terminates the worker
+// and exits, and the pool starts a fresh process.
 //
 // Protocol (IPC, JSON): parent → {type: "run", id, code, timeoutMs, maxOutputBytes}; child → {type:
 // "ready", loadMs} once, then {type: "result", id, status, stdout, stderr, value, error, durationMs}.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-
-const SIGINT = 2;
+import { interruptUntilDone } from "./sandbox-interrupt.mjs";
 
 if (isMainThread) supervise();
 else await import("./sandbox-python.mjs").then((module) => module.runPythonThread(parentPort, workerData));
@@ -26,9 +26,10 @@ else await import("./sandbox-python.mjs").then((module) => module.runPythonThrea
 function supervise() {
   const options = JSON.parse(process.argv[2] ?? "{}");
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  const phase = new Int32Array(new SharedArrayBuffer(4));
   const started = performance.now();
   const worker = new Worker(new URL("./sandbox-process.mjs", import.meta.url), {
-    workerData: { ...options, interrupt },
+    workerData: { ...options, interrupt, phase },
     env: {},
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb ?? 128, stackSizeMb: 4 },
     stdout: true,
@@ -48,6 +49,7 @@ function supervise() {
     }
     if (message.type === "result" && running && message.id === running.id) {
       clearTimeout(running.softTimer);
+      running.stopInterrupting();
       clearTimeout(running.hardTimer);
       running = null;
       process.send?.(message);
@@ -59,12 +61,16 @@ function supervise() {
   process.on("message", (message) => {
     if (message?.type !== "run" || running) return;
     Atomics.store(interrupt, 0, 0);
-    const softTimer = setTimeout(() => Atomics.store(interrupt, 0, SIGINT), message.timeoutMs);
-    const hardTimer = setTimeout(() => {
+    const call = { id: message.id, stopInterrupting: () => {} };
+    call.softTimer = setTimeout(() => {
+      call.stopInterrupting = interruptUntilDone(interrupt, phase);
+    }, message.timeoutMs);
+    call.hardTimer = setTimeout(() => {
+      call.stopInterrupting();
       void worker.terminate();
       fail("time", `still running ${message.graceMs} ms after the interrupt at ${message.timeoutMs} ms`);
     }, message.timeoutMs + message.graceMs);
-    running = { id: message.id, softTimer, hardTimer };
+    running = call;
     worker.postMessage(message);
   });
   process.on("disconnect", () => process.exit(0));

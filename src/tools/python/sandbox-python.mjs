@@ -4,9 +4,9 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { enterUserCode, leaveUserCode, SIGINT } from "./sandbox-interrupt.mjs";
 
 const WASM_PAGE = 65536;
-const SIGINT = 2;
 
 /** Modules imported before a startup snapshot is taken, so calls find them loaded. */
 const PRELOADED =
@@ -14,7 +14,7 @@ const PRELOADED =
 
 /** @param {import("node:worker_threads").MessagePort} port */
 export async function runPythonThread(port, options) {
-  const { interrupt } = options;
+  const { interrupt, phase } = options;
   capWasmMemory(options.wasmMemoryMb * 1024 * 1024);
   const constants = (await import("node:fs")).constants;
   // Pyodide's file system layer asks process.binding for open() flags, which the permission model denies.
@@ -40,7 +40,7 @@ export async function runPythonThread(port, options) {
   const [run, reset] = [functions.get(0), functions.get(1)];
   functions.destroy();
   hardenJavaScript();
-  const runtime = { run, reset, output, interrupt };
+  const runtime = { run, reset, output, interrupt, phase };
   // One throwaway call compiles the code paths every call takes, so the first real call is as fast as later ones.
   runCall({ id: 0, code: "sum(range(10))", maxOutputBytes: 1024 }, runtime);
   port.postMessage({ type: "ready", fromSnapshot });
@@ -85,25 +85,28 @@ async function makeSnapshot(loadPyodide, options) {
   renameSync(temporary, options.makeSnapshotPath);
 }
 
-function runCall(message, { run, reset, output, interrupt }) {
+function runCall(message, { run, reset, output, interrupt, phase }) {
   const started = performance.now();
   output.start(message.maxOutputBytes);
   let status = "ok";
   let value = null;
   let error = null;
+  enterUserCode(phase);
   try {
     const outcome = run(message.code, message.maxOutputBytes);
     [status, value, error] = outcome.toJs();
     outcome.destroy();
   } catch (thrown) {
     ({ status, error } = classifyThrown(thrown));
+  } finally {
+    leaveUserCode(phase);
   }
   if (output.flooded) status = "output";
   const streams = output.finish();
   if (status !== "fatal") {
     try {
       Atomics.store(interrupt, 0, 0);
-      reset();
+      resetAfterInterrupt(reset);
     } catch (thrown) {
       status = "fatal";
       error = `the sandbox could not reset after the call: ${thrown?.message ?? thrown}`;
@@ -114,6 +117,20 @@ function runCall(message, { run, reset, output, interrupt }) {
   // After a fatal error Pyodide cannot be used again: report, then end this process.
   if (status === "fatal" || status === "permission-fatal") setTimeout(() => process.exit(1), 10);
   return result;
+}
+
+/**
+ * Resets the namespace. A SIGINT that Python took from the buffer as the user's code ended is still
+ * pending and raises KeyboardInterrupt in the first Python code that runs, the reset: then the reset
+ * runs again.
+ */
+function resetAfterInterrupt(reset) {
+  try {
+    reset();
+  } catch (thrown) {
+    if (!/KeyboardInterrupt/.test(String(thrown?.message ?? thrown))) throw thrown;
+    reset();
+  }
 }
 
 /** Errors that escaped the Python runner: a late KeyboardInterrupt, or a fatal error of the runtime. */
