@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fourWordRuns, openingOf, slotsOf } from "../../test/helpers/phrasings.ts";
+import { fourWordRuns, heldOutOnlyRuns, heldOutOpenings, slotsOf } from "../../test/helpers/phrasings.ts";
 import { generateWorldQA, QUESTION_KINDS } from "../eval/worldqa/generate.ts";
 import { WORLD_PARAPHRASES } from "./paraphrases.ts";
 
@@ -18,11 +18,7 @@ describe("curriculum paraphrases", () => {
   });
 
   it("share no run of four words with a held-out phrasing that the benchmark's templates do not already have", () => {
-    const trained = new Set(QUESTION_KINDS.flatMap((kind) => kind.templates.flatMap(fourWordRuns)));
-    const heldOut = new Map<string, string>();
-    for (const kind of QUESTION_KINDS)
-      for (const phrasing of kind.heldOut)
-        for (const run of fourWordRuns(phrasing)) if (!trained.has(run)) heldOut.set(run, phrasing);
+    const heldOut = heldOutOnlyRuns();
     expect(heldOut.size).toBeGreaterThan(50);
     for (const paraphrases of Object.values(WORLD_PARAPHRASES))
       for (const paraphrase of paraphrases) {
@@ -33,11 +29,11 @@ describe("curriculum paraphrases", () => {
   });
 
   it("open with no held-out phrasing's first words (the words before its first name)", () => {
-    const openings = QUESTION_KINDS.flatMap((kind) => kind.heldOut.map(openingOf));
-    expect(openings.filter(Boolean).length).toBeGreaterThan(20);
+    const openings = heldOutOpenings();
+    expect(openings.length).toBeGreaterThan(20);
     for (const paraphrases of Object.values(WORLD_PARAPHRASES))
       for (const paraphrase of paraphrases)
-        for (const opening of openings.filter(Boolean))
+        for (const opening of openings)
           expect(paraphrase.startsWith(`${opening} `), `"${paraphrase}" opens like "${opening} …"`).toBe(
             false,
           );

@@ -36,27 +36,7 @@ const RELATION_WORDS = new Set(
   ).split(" "),
 );
 
-const ONSETS = [
-  "b",
-  "d",
-  "f",
-  "g",
-  "k",
-  "l",
-  "m",
-  "n",
-  "p",
-  "r",
-  "s",
-  "t",
-  "v",
-  "z",
-  "br",
-  "dr",
-  "gl",
-  "st",
-  "tr",
-];
+const ONSETS = "b d f g k l m n p r s t v z br dr gl st tr".split(" ");
 const VOWELS = ["a", "e", "i", "o", "u", "ai", "ou"];
 const CODAS = ["", "", "", "n", "r", "s", "t", "l", "m", "k"];
 

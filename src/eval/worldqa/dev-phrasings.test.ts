@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fourWordRuns, openingOf, slotsOf } from "../../../test/helpers/phrasings.ts";
+import { fourWordRuns, heldOutOnlyRuns, heldOutOpenings, slotsOf } from "../../../test/helpers/phrasings.ts";
 import { worldTaskSource } from "../../curriculum/generate.ts";
 import { WORLD_PARAPHRASES } from "../../curriculum/paraphrases.ts";
 import { UsageError } from "../../errors.ts";
@@ -43,11 +43,8 @@ describe("development phrasings", () => {
   });
 
   it("tell nothing of the held-out set: no four held-out words in a row that the templates lack, no held-out opening", () => {
-    const templateRuns = new Set(QUESTION_KINDS.flatMap((kind) => kind.templates.flatMap(fourWordRuns)));
-    const heldOut = new Map<string, string>();
-    for (const phrasing of heldOutPhrasings)
-      for (const run of fourWordRuns(phrasing)) if (!templateRuns.has(run)) heldOut.set(run, phrasing);
-    const openings = heldOutPhrasings.map(openingOf).filter(Boolean);
+    const heldOut = heldOutOnlyRuns();
+    const openings = heldOutOpenings();
     expect(openings.length).toBeGreaterThan(20);
     for (const phrasing of devPhrasings) {
       for (const run of fourWordRuns(phrasing))

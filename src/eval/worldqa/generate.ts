@@ -56,8 +56,13 @@ export interface GenerateWorldQAOptions {
   reword?: (template: string, random: () => number) => string;
 }
 
-/** Which phrasings a question is asked with. */
-type Phrasings = "training" | "held-out" | "dev";
+/** The three sets of phrasings: each one's letter in template ids ("city-population/h2") and its texts. */
+const PHRASING_SETS = {
+  training: { letter: "t", of: (kind: QuestionKind) => kind.templates },
+  "held-out": { letter: "h", of: (kind: QuestionKind) => kind.heldOut },
+  dev: { letter: "d", of: (kind: QuestionKind): readonly string[] => DEV_PHRASINGS[kind.kind] ?? [] },
+} as const;
+type Phrasings = keyof typeof PHRASING_SETS;
 
 /** Generates `count` distinct questions, the types taking turns. */
 export function generateWorldQA(options: GenerateWorldQAOptions): WorldQuestion[] {
@@ -131,18 +136,12 @@ function drawQuestion(
   const training = phrasings === "training";
   const extra = training ? paraphrases?.[kind.kind] : undefined;
   const paraphrased = extra !== undefined && extra.length > 0 && random() < 0.5;
-  const templates = paraphrased
-    ? extra
-    : phrasings === "held-out"
-      ? kind.heldOut
-      : phrasings === "dev"
-        ? (DEV_PHRASINGS[kind.kind] ?? [])
-        : kind.templates;
+  const templates = paraphrased ? extra : PHRASING_SETS[phrasings].of(kind);
   if (templates.length === 0) return undefined;
   const index = Math.floor(random() * templates.length);
   const text = !training || !reword ? templates[index] : reword(templates[index], random);
   const reworded = text !== templates[index];
-  const set = paraphrased ? "p" : { training: "t", "held-out": "h", dev: "d" }[phrasings];
+  const set = paraphrased ? "p" : PHRASING_SETS[phrasings].letter;
   const template = `${kind.kind}/${set}${index + 1}${reworded ? "~" : ""}`;
   const question = text.replace(/\{(\w+)\}/g, (_, slot: string) => draft.slots[slot] ?? `{${slot}}`);
   const identity = `${reworded ? text : template}|${draft.entities.join(",")}|${Object.values(draft.slots).join("|")}`;
